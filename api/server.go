@@ -1,0 +1,123 @@
+// Package api maps HTTP to the domain: thin handlers over the generated
+// strict server, the one error-to-problem mapping, and the middleware.
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/swaggest/swgui/v5emb"
+
+	"github.com/fieldwork/fieldwork/api/gen"
+	"github.com/fieldwork/fieldwork/domain/auth"
+	"github.com/fieldwork/fieldwork/domain/customer"
+	"github.com/fieldwork/fieldwork/domain/user"
+	"github.com/fieldwork/fieldwork/domain/vehicle"
+)
+
+// MaxBodyBytes bounds every JSON request body.
+const MaxBodyBytes = 1 << 20
+
+// Check is a named readiness probe of a dependency.
+type Check struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Config is what the HTTP layer needs.
+type Config struct {
+	Auth      *auth.Service
+	Users     *user.Service
+	Customers *customer.Service
+	Vehicles  *vehicle.Service
+
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	Ready    []Check
+	// RateLimit is the requests allowed per caller per minute; 0 disables it.
+	RateLimit   int
+	CORSOrigins []string
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
+	// Mount adds non-API routes, e.g. the local blob store's signed URLs.
+	Mount func(e *echo.Echo)
+	Now   func() time.Time
+}
+
+// Server implements the generated strict server interface.
+type Server struct {
+	cfg     Config
+	auth    Authenticator
+	logger  *slog.Logger
+	metrics *Metrics
+	limiter *rateLimiter
+	router  routers.Router
+	public  map[string]bool
+}
+
+var _ gen.StrictServerInterface = (*Server)(nil)
+
+// New builds the echo instance that serves the API.
+func New(cfg Config) (*echo.Echo, error) {
+	doc, err := LoadSpec()
+	if err != nil {
+		return nil, err
+	}
+	router, err := NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("openapi router: %w", err)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, auth: cfg.Auth, logger: cfg.Logger, router: router, public: publicOperations(doc)}
+	if cfg.Registry != nil {
+		s.metrics = NewMetrics(cfg.Registry)
+	}
+	if cfg.RateLimit > 0 {
+		s.limiter = newRateLimiter(cfg.RateLimit, time.Minute, cfg.Now)
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	e.Use(s.observe, recoverPanic)
+	if len(cfg.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  cfg.CORSOrigins,
+			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "If-Match", "Idempotency-Key", HeaderRequestID},
+			ExposeHeaders: []string{"ETag", "Location", "Retry-After", HeaderRequestID, "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"},
+			MaxAge:        600,
+		}))
+	}
+
+	api := e.Group("", limitBody(MaxBodyBytes), s.authenticate, s.rateLimit, s.validateRequest)
+	gen.RegisterHandlers(api, gen.NewStrictHandler(s, nil))
+
+	e.GET("/openapi.yaml", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/yaml", gen.Spec)
+	})
+	docs := v5emb.New("Fieldwork API", "/openapi.yaml", "/docs/")
+	e.GET("/docs", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/docs/") })
+	e.GET("/docs/*", echo.WrapHandler(docs))
+	if cfg.Registry != nil {
+		e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})))
+	}
+	if cfg.Mount != nil {
+		cfg.Mount(e)
+	}
+	return e, nil
+}

@@ -1,0 +1,174 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/labstack/echo/v4"
+
+	"github.com/fieldwork/fieldwork/api/gen"
+	"github.com/fieldwork/fieldwork/domain"
+)
+
+// LoadSpec parses the embedded openapi.yaml, ready for routing: the servers
+// list is dropped so that any host matches.
+func LoadSpec() (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(gen.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("load openapi.yaml: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("openapi.yaml is invalid: %w", err)
+	}
+	doc.Servers = nil
+	return doc, nil
+}
+
+// NewRouter finds operations of doc for requests; tests use it to check responses.
+func NewRouter(doc *openapi3.T) (routers.Router, error) {
+	return gorillamux.NewRouter(doc)
+}
+
+// publicOperations are the "METHOD /echo/:path" keys whose security is `[{}]`.
+func publicOperations(doc *openapi3.T) map[string]bool {
+	out := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.Security == nil {
+				continue
+			}
+			for _, req := range *op.Security {
+				if len(req) == 0 {
+					out[method+" "+echoPath(path)] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// echoPath turns /users/{id} into /users/:id.
+func echoPath(p string) string {
+	var b strings.Builder
+	for len(p) > 0 {
+		i := strings.IndexByte(p, '{')
+		if i < 0 {
+			b.WriteString(p)
+			break
+		}
+		j := strings.IndexByte(p[i:], '}')
+		b.WriteString(p[:i] + ":" + p[i+1:i+j])
+		p = p[i+j+1:]
+	}
+	return b.String()
+}
+
+// validateRequest checks parameters and bodies against the spec before any
+// handler runs, so that bad input is a 400 with every offending field named.
+func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
+	opts := &openapi3filter.Options{
+		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		MultiError:         true,
+	}
+	return func(c echo.Context) error {
+		if c.Path() == "" || c.Response().Status == http.StatusNotFound && c.Path() == "/*" {
+			return next(c)
+		}
+		req := c.Request()
+		route, params, err := s.router.FindRoute(req)
+		if err != nil {
+			return next(c) // not an API operation: echo answers 404/405 itself
+		}
+		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
+		if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+			return requestProblem(err)
+		}
+		return next(c)
+	}
+}
+
+// requestProblem turns kin-openapi's validation errors into field errors.
+func requestProblem(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+	}
+	var fields domain.FieldErrors
+	var collect func(error)
+	collect = func(err error) {
+		// MultiError's own As looks only inside it, so assert its type.
+		if me, ok := err.(openapi3.MultiError); ok {
+			for _, e := range me {
+				collect(e)
+			}
+			return
+		}
+		var re *openapi3filter.RequestError
+		if errors.As(err, &re) {
+			field := "body"
+			if re.Parameter != nil {
+				field = re.Parameter.In + "." + re.Parameter.Name
+			}
+			var se *openapi3.SchemaError
+			inner, isMulti := re.Err.(openapi3.MultiError)
+			switch {
+			case isMulti:
+				for _, e := range inner {
+					fields.Add(schemaField(field, e), schemaMessage(e, re))
+				}
+			case errors.As(re.Err, &se):
+				fields.Add(schemaField(field, se), schemaMessage(se, re))
+			default:
+				fields.Add(field, schemaMessage(re.Err, re))
+			}
+			return
+		}
+		fields.Add("request", "does not match the API description")
+	}
+	collect(err)
+	if len(fields) == 0 {
+		fields.Add("request", "does not match the API description")
+	}
+	return &domain.Error{Kind: domain.KindBadRequest, Detail: "the request does not match the API description", Fields: fields}
+}
+
+func schemaField(base string, err error) string {
+	var se *openapi3.SchemaError
+	if !errors.As(err, &se) {
+		return base
+	}
+	ptr := se.JSONPointer()
+	if len(ptr) == 0 {
+		return base
+	}
+	if base == "body" {
+		return strings.Join(ptr, ".")
+	}
+	return base + "." + strings.Join(ptr, ".")
+}
+
+func schemaMessage(err error, re *openapi3filter.RequestError) string {
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		return se.Reason
+	}
+	if err == nil {
+		return re.Reason
+	}
+	msg := err.Error()
+	if re.Reason != "" {
+		msg = re.Reason
+	}
+	if len(msg) > 300 {
+		msg = msg[:300]
+	}
+	return msg
+}

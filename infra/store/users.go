@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fieldwork/fieldwork/domain"
+	"github.com/fieldwork/fieldwork/domain/user"
+)
+
+type userRow struct {
+	ID           uuid.UUID
+	Username     string
+	DisplayName  string
+	Role         string
+	Phone        *string
+	CustomerID   *uuid.UUID
+	Disabled     bool
+	PasswordHash string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+func (userRow) TableName() string { return "users" }
+
+func toUserRow(u user.User) userRow {
+	r := userRow{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), Phone: u.Phone,
+		Disabled: u.Disabled, PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
+	if u.CustomerID != uuid.Nil {
+		r.CustomerID = &u.CustomerID
+	}
+	return r
+}
+
+func (r userRow) domain() user.User {
+	u := user.User{ID: r.ID, Username: r.Username, DisplayName: r.DisplayName, Role: domain.Role(r.Role), Phone: r.Phone,
+		Disabled: r.Disabled, PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.CustomerID != nil {
+		u.CustomerID = *r.CustomerID
+	}
+	return u
+}
+
+// Users stores accounts.
+type Users struct{ db *DB }
+
+var _ user.Repository = Users{}
+
+// Users returns the account repository.
+func (db *DB) Users() Users { return Users{db} }
+
+// Insert adds a user; a taken username is a conflict.
+func (s Users) Insert(ctx context.Context, u user.User) error {
+	row := toUserRow(u)
+	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+		if _, ok := uniqueViolation(err); ok {
+			return domain.Conflict("username %q is taken", u.Username)
+		}
+		return fmt.Errorf("insert user: %w", err)
+	}
+	return nil
+}
+
+// Update saves every field of u.
+func (s Users) Update(ctx context.Context, u user.User) error {
+	row := toUserRow(u)
+	if err := s.db.conn(ctx).Save(&row).Error; err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	return nil
+}
+
+// ByID finds a user.
+func (s Users) ByID(ctx context.Context, id uuid.UUID) (user.User, error) {
+	var r userRow
+	if err := s.db.conn(ctx).Take(&r, "id = ?", id).Error; err != nil {
+		return user.User{}, notFound(err, "user")
+	}
+	return r.domain(), nil
+}
+
+// List pages through users in creation order.
+func (s Users) List(ctx context.Context, f user.Filter, p domain.PageRequest) (domain.Page[user.User], error) {
+	q := s.db.conn(ctx).Model(&userRow{})
+	if f.Role != "" {
+		q = q.Where("role = ?", string(f.Role))
+	}
+	page, err := pageByID(q, p, func(r userRow) uuid.UUID { return r.ID }, userRow.domain)
+	if err != nil {
+		return page, fmt.Errorf("list users: %w", err)
+	}
+	return page, nil
+}
+
+// UsernameTaken reports whether a username is in use.
+func (s Users) UsernameTaken(ctx context.Context, username string) (bool, error) {
+	var n int64
+	if err := s.db.conn(ctx).Model(&userRow{}).Where("username = ?", username).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("check username: %w", err)
+	}
+	return n > 0, nil
+}
+
+// Count counts every user.
+func (s Users) Count(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.conn(ctx).Model(&userRow{}).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+// RevokeSessions ends every live login of the user.
+func (s Users) RevokeSessions(ctx context.Context, userID uuid.UUID, at time.Time, reason string) error {
+	err := s.db.conn(ctx).Model(&sessionRow{}).Where("user_id = ? AND revoked_at IS NULL", userID).
+		Updates(map[string]any{"revoked_at": at.UTC(), "revoke_reason": reason}).Error
+	if err != nil {
+		return fmt.Errorf("revoke sessions: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fieldwork/fieldwork/domain"
+	"github.com/fieldwork/fieldwork/domain/vehicle"
+)
+
+type vehicleRow struct {
+	ID          uuid.UUID
+	CustomerID  uuid.UUID
+	Plate       string
+	Vin         *string
+	Model       *string
+	DriverName  *string
+	DriverPhone *string
+	SearchText  string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+func (vehicleRow) TableName() string { return "vehicles" }
+
+func toVehicleRow(v vehicle.Vehicle) vehicleRow {
+	return vehicleRow{ID: v.ID, CustomerID: v.CustomerID, Plate: v.Plate, Vin: v.VIN, Model: v.Model, DriverName: v.DriverName,
+		DriverPhone: v.DriverPhone, SearchText: v.SearchText(), CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC()}
+}
+
+func (r vehicleRow) domain() vehicle.Vehicle {
+	return vehicle.Vehicle{ID: r.ID, CustomerID: r.CustomerID, Plate: r.Plate, VIN: r.Vin, Model: r.Model, DriverName: r.DriverName,
+		DriverPhone: r.DriverPhone, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// Vehicles stores vehicles.
+type Vehicles struct{ db *DB }
+
+var _ vehicle.Repository = Vehicles{}
+
+// Vehicles returns the vehicle repository.
+func (db *DB) Vehicles() Vehicles { return Vehicles{db} }
+
+func plateConflict(err error, plate string) error {
+	if _, ok := uniqueViolation(err); ok {
+		return domain.Conflict("plate %s is already registered for this customer", plate)
+	}
+	return err
+}
+
+// Insert adds a vehicle; a plate the customer already has is a conflict.
+func (s Vehicles) Insert(ctx context.Context, v vehicle.Vehicle) error {
+	row := toVehicleRow(v)
+	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("insert vehicle: %w", plateConflict(err, v.Plate))
+	}
+	return nil
+}
+
+// Update saves every field of v.
+func (s Vehicles) Update(ctx context.Context, v vehicle.Vehicle) error {
+	row := toVehicleRow(v)
+	if err := s.db.conn(ctx).Save(&row).Error; err != nil {
+		return fmt.Errorf("update vehicle: %w", plateConflict(err, v.Plate))
+	}
+	return nil
+}
+
+// ByID finds a vehicle.
+func (s Vehicles) ByID(ctx context.Context, id uuid.UUID) (vehicle.Vehicle, error) {
+	var r vehicleRow
+	if err := s.db.conn(ctx).Take(&r, "id = ?", id).Error; err != nil {
+		return vehicle.Vehicle{}, notFound(err, "vehicle")
+	}
+	return r.domain(), nil
+}
+
+// List pages through vehicles in creation order.
+func (s Vehicles) List(ctx context.Context, f vehicle.Filter, p domain.PageRequest) (domain.Page[vehicle.Vehicle], error) {
+	q := s.db.conn(ctx).Model(&vehicleRow{})
+	if f.CustomerID != uuid.Nil {
+		q = q.Where("customer_id = ?", f.CustomerID)
+	}
+	if f.Query != "" {
+		q = q.Where(`search_text LIKE ? ESCAPE '\'`, likeContains(f.Query))
+	}
+	page, err := pageByID(q, p, func(r vehicleRow) uuid.UUID { return r.ID }, vehicleRow.domain)
+	if err != nil {
+		return page, fmt.Errorf("list vehicles: %w", err)
+	}
+	return page, nil
+}
