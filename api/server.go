@@ -104,8 +104,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		}))
 	}
 
-	api := e.Group("", limitBody(MaxBodyBytes), s.authenticate, s.rateLimit, s.validateRequest)
-	gen.RegisterHandlers(api, gen.NewStrictHandler(s, nil))
+	routes := withMiddleware{e: e, mw: []echo.MiddlewareFunc{limitBody(MaxBodyBytes), s.authenticate, s.rateLimit, s.validateRequest}}
+	gen.RegisterHandlers(routes, gen.NewStrictHandler(s, nil))
 
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", gen.Spec)

@@ -79,9 +79,6 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		MultiError:         true,
 	}
 	return func(c echo.Context) error {
-		if c.Path() == "" || c.Response().Status == http.StatusNotFound && c.Path() == "/*" {
-			return next(c)
-		}
 		req := c.Request()
 		route, params, err := s.router.FindRoute(req)
 		if err != nil {

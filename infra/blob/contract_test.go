@@ -3,14 +3,11 @@ package blob_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
+	"github.com/fieldwork/fieldwork/infra/blob/blobtest"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -281,27 +278,9 @@ func TestDir(t *testing.T) {
 }
 
 func TestS3(t *testing.T) {
-	endpoint := os.Getenv("FIELDWORK_TEST_S3_ENDPOINT")
-	if endpoint == "" {
-		if os.Getenv("FIELDWORK_TEST_REQUIRE_ALL") == "1" || os.Getenv("CI") == "true" {
-			t.Fatal("FIELDWORK_TEST_S3_ENDPOINT is not set, but FIELDWORK_TEST_REQUIRE_ALL=1 or CI=true requires the S3 blob suite")
-		}
-		t.Skip("FIELDWORK_TEST_S3_ENDPOINT is not set: skipping the S3 blob suite " +
-			"(set it to host:port of a MinIO, with FIELDWORK_TEST_S3_ACCESS_KEY, FIELDWORK_TEST_S3_SECRET_KEY, FIELDWORK_TEST_S3_USE_SSL)")
-	}
-	useSSL := false
-	if v := os.Getenv("FIELDWORK_TEST_S3_USE_SSL"); v != "" {
-		var err error
-		if useSSL, err = strconv.ParseBool(v); err != nil {
-			t.Fatalf("FIELDWORK_TEST_S3_USE_SSL=%q: %v", v, err)
-		}
-	}
-	cfg := blob.S3Config{
-		Endpoint:  endpoint,
-		AccessKey: os.Getenv("FIELDWORK_TEST_S3_ACCESS_KEY"),
-		SecretKey: os.Getenv("FIELDWORK_TEST_S3_SECRET_KEY"),
-		Bucket:    "test-" + randomHex(t, 6),
-		UseSSL:    useSSL,
+	cfg, ok := blobtest.MinIO(t)
+	if !ok {
+		t.Skip("no MinIO: run the tests with `make test`")
 	}
 	s, err := blob.NewS3(t.Context(), cfg)
 	if err != nil {
@@ -344,14 +323,6 @@ func removeBucket(t *testing.T, cfg blob.S3Config) {
 }
 
 func newKey() string { return "photos/2026/11/" + uuid.NewString() }
-
-func randomHex(t *testing.T, n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
 
 func mustPut(t *testing.T, s blob.Store, key string, data []byte, ct string) {
 	t.Helper()

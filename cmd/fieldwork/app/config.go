@@ -44,7 +44,7 @@ type Config struct {
 // S3Config selects MinIO/S3 when Endpoint is set.
 type S3Config struct {
 	Endpoint, AccessKey, SecretKey, Bucket, Region string
-	UseSSL                                        bool
+	UseSSL                                         bool
 }
 
 // ConfigFromEnv reads the configuration the README documents.
