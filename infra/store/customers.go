@@ -20,7 +20,7 @@ type customerRow struct {
 	Notes       *string
 	SearchText  string
 	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"` // the service's clock, not gorm's
 }
 
 func (customerRow) TableName() string { return "customers" }
@@ -52,11 +52,16 @@ func (s Customers) Insert(ctx context.Context, c customer.Customer) error {
 	return nil
 }
 
-// Update saves every field of c.
+// Update saves every field of c; a missing customer is not found.
 func (s Customers) Update(ctx context.Context, c customer.Customer) error {
 	row := toCustomerRow(c)
-	if err := s.db.conn(ctx).Save(&row).Error; err != nil {
-		return fmt.Errorf("update customer: %w", err)
+	// Select("*") keeps Save from inserting the row when no row matched.
+	res := s.db.conn(ctx).Select("*").Save(&row)
+	if res.Error != nil {
+		return fmt.Errorf("update customer: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return domain.NotFound("customer")
 	}
 	return nil
 }

@@ -96,7 +96,12 @@ func (s Auth) Session(ctx context.Context, id uuid.UUID) (auth.Session, error) {
 	if err := s.db.conn(ctx).Take(&r, "id = ?", id).Error; err != nil {
 		return auth.Session{}, notFound(err, "session")
 	}
-	return auth.Session{ID: r.ID, UserID: r.UserID, CreatedAt: r.CreatedAt.UTC(), RevokedAt: r.RevokedAt}, nil
+	sess := auth.Session{ID: r.ID, UserID: r.UserID, CreatedAt: r.CreatedAt.UTC()}
+	if r.RevokedAt != nil {
+		at := r.RevokedAt.UTC()
+		sess.RevokedAt = &at
+	}
+	return sess, nil
 }
 
 // InsertRefresh stores a refresh token's hash.
@@ -203,8 +208,8 @@ func (s Auth) ClearFailures(ctx context.Context, username string) error {
 	return nil
 }
 
-// Prune deletes expired refresh tokens, logins with none left, and failures
-// older than the window.
+// Prune deletes expired refresh tokens and failed-login records older than
+// the window.
 func (s Auth) Prune(ctx context.Context, now, failuresBefore time.Time) (int64, error) {
 	var total int64
 	err := s.db.InTx(ctx, func(ctx context.Context) error {

@@ -21,7 +21,7 @@ type vehicleRow struct {
 	DriverPhone *string
 	SearchText  string
 	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"` // the service's clock, not gorm's
 }
 
 func (vehicleRow) TableName() string { return "vehicles" }
@@ -60,11 +60,16 @@ func (s Vehicles) Insert(ctx context.Context, v vehicle.Vehicle) error {
 	return nil
 }
 
-// Update saves every field of v.
+// Update saves every field of v; a missing vehicle is not found.
 func (s Vehicles) Update(ctx context.Context, v vehicle.Vehicle) error {
 	row := toVehicleRow(v)
-	if err := s.db.conn(ctx).Save(&row).Error; err != nil {
-		return fmt.Errorf("update vehicle: %w", plateConflict(err, v.Plate))
+	// Select("*") keeps Save from inserting the row when no row matched.
+	res := s.db.conn(ctx).Select("*").Save(&row)
+	if res.Error != nil {
+		return fmt.Errorf("update vehicle: %w", plateConflict(res.Error, v.Plate))
+	}
+	if res.RowsAffected == 0 {
+		return domain.NotFound("vehicle")
 	}
 	return nil
 }
