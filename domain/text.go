@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -84,3 +85,22 @@ func Some[T any](v T) Patch[T] { return Patch[T]{Set: true, Value: &v} }
 
 // NormalizeUsername is the stored form of a username: trimmed, lower case.
 func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// MaxSkills bounds a skill list.
+const MaxSkills = 20
+
+// Skills normalizes a list of skill tags: trimmed, lower case, unique, sorted.
+func Skills(fe *FieldErrors, field string, in []string) []string {
+	out := []string{}
+	for _, sk := range in {
+		sk = strings.ToLower(Text(fe, field, sk, 1, 50))
+		if !slices.Contains(out, sk) {
+			out = append(out, sk)
+		}
+	}
+	if len(out) > MaxSkills {
+		fe.Add(field, "at most 20 skills")
+	}
+	slices.Sort(out)
+	return out
+}

@@ -44,6 +44,13 @@ type EventLog interface {
 	Append(ctx context.Context, e Event) error
 }
 
+// EventStore appends events and reads an aggregate's timeline back.
+type EventStore interface {
+	EventLog
+	// For lists one aggregate's events, oldest first.
+	For(ctx context.Context, aggregateID uuid.UUID) ([]Event, error)
+}
+
 // PageRequest asks for one keyset page. After is the opaque cursor of the
 // previous page (empty for the first).
 type PageRequest struct {

@@ -14,13 +14,16 @@ const MinPasswordLength = 10
 
 // User is an account.
 type User struct {
-	ID           uuid.UUID
-	Username     string
-	DisplayName  string
-	Role         domain.Role
-	Phone        *string
-	CustomerID   uuid.UUID // set for, and only for, customer users
-	Disabled     bool
+	ID          uuid.UUID
+	Username    string
+	DisplayName string
+	Role        domain.Role
+	Phone       *string
+	CustomerID  uuid.UUID // set for, and only for, customer users
+	Disabled    bool
+	// OnDuty and Skills matter for technicians: dispatch ranks by them.
+	OnDuty       bool
+	Skills       []string
 	PasswordHash string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
@@ -42,6 +45,8 @@ type Update struct {
 	Phone       domain.Patch[string]
 	Disabled    *bool
 	Role        *domain.Role
+	OnDuty      *bool
+	Skills      *[]string
 }
 
 // Filter narrows List.

@@ -65,6 +65,7 @@ func (s *Service) Create(ctx context.Context, in NewUser) (User, error) {
 		Role:        in.Role,
 		Phone:       domain.OptionalPhone(&fe, "phone", in.Phone),
 		CustomerID:  in.CustomerID,
+		Skills:      []string{},
 	}
 	if utf8.RuneCountInString(in.Password) < MinPasswordLength {
 		fe.Add("password", fmt.Sprintf("must be at least %d characters", MinPasswordLength))
@@ -134,7 +135,7 @@ func (s *Service) Bootstrap(ctx context.Context, username, password string) (boo
 		}
 		now := s.clock.Now()
 		u := User{ID: domain.NewID(), Username: username, DisplayName: "Administrator", Role: domain.RoleAdmin,
-			PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+			PasswordHash: hash, Skills: []string{}, CreatedAt: now, UpdatedAt: now}
 		if err := s.repo.Insert(ctx, u); err != nil {
 			return err
 		}
@@ -206,6 +207,17 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, in Update) (User, er
 				changes["role"] = map[string]any{"from": string(u.Role), "to": string(*in.Role)}
 				u.Role = *in.Role
 			}
+		}
+		if in.OnDuty != nil {
+			if u.Role != domain.RoleTechnician {
+				fe.Add("on_duty", "is only for technicians")
+			}
+			u.OnDuty = *in.OnDuty
+			changes["on_duty"] = u.OnDuty
+		}
+		if in.Skills != nil {
+			u.Skills = domain.Skills(&fe, "skills", *in.Skills)
+			changes["skills"] = u.Skills
 		}
 		disabling := false
 		if in.Disabled != nil && *in.Disabled != u.Disabled {

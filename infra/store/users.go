@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -19,16 +20,18 @@ type userRow struct {
 	Phone        *string
 	CustomerID   *uuid.UUID
 	Disabled     bool
+	OnDuty       bool
+	Skills       string
 	PasswordHash string
 	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	UpdatedAt    time.Time `gorm:"autoUpdateTime:false"` // the service's clock, not gorm's
 }
 
 func (userRow) TableName() string { return "users" }
 
 func toUserRow(u user.User) userRow {
 	r := userRow{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), Phone: u.Phone,
-		Disabled: u.Disabled, PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
+		Disabled: u.Disabled, OnDuty: u.OnDuty, Skills: skillsJSON(u.Skills), PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
 	if u.CustomerID != uuid.Nil {
 		r.CustomerID = &u.CustomerID
 	}
@@ -37,7 +40,8 @@ func toUserRow(u user.User) userRow {
 
 func (r userRow) domain() user.User {
 	u := user.User{ID: r.ID, Username: r.Username, DisplayName: r.DisplayName, Role: domain.Role(r.Role), Phone: r.Phone,
-		Disabled: r.Disabled, PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Disabled: r.Disabled, OnDuty: r.OnDuty, Skills: parseSkills(r.Skills), PasswordHash: r.PasswordHash,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.CustomerID != nil {
 		u.CustomerID = *r.CustomerID
 	}
@@ -64,11 +68,16 @@ func (s Users) Insert(ctx context.Context, u user.User) error {
 	return nil
 }
 
-// Update saves every field of u.
+// Update saves every field of u; a missing user is not found.
 func (s Users) Update(ctx context.Context, u user.User) error {
 	row := toUserRow(u)
-	if err := s.db.conn(ctx).Save(&row).Error; err != nil {
-		return fmt.Errorf("update user: %w", err)
+	// Select("*") keeps Save from inserting the row when no row matched.
+	res := s.db.conn(ctx).Select("*").Save(&row)
+	if res.Error != nil {
+		return fmt.Errorf("update user: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return domain.NotFound("user")
 	}
 	return nil
 }
@@ -121,4 +130,18 @@ func (s Users) RevokeSessions(ctx context.Context, userID uuid.UUID, at time.Tim
 		return fmt.Errorf("revoke sessions: %w", err)
 	}
 	return nil
+}
+
+func skillsJSON(skills []string) string {
+	if skills == nil {
+		skills = []string{}
+	}
+	b, _ := json.Marshal(skills)
+	return string(b)
+}
+
+func parseSkills(s string) []string {
+	out := []string{}
+	_ = json.Unmarshal([]byte(s), &out)
+	return out
 }

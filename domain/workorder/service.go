@@ -1,0 +1,443 @@
+package workorder
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fieldwork/fieldwork/domain"
+)
+
+// Filter narrows List. Zero values mean "any".
+type Filter struct {
+	Statuses     []Status
+	Type         Type
+	CustomerID   uuid.UUID
+	TechnicianID uuid.UUID
+	Priority     Priority
+	SLA          string // "breached" or "at_risk"
+	CreatedFrom  *time.Time
+	CreatedTo    *time.Time
+	Sort         string // "created" (newest first) or "respond_by"
+	// VisibleTo limits the list to a technician's orders, now or before.
+	VisibleTo uuid.UUID
+	// Now is the moment SLA filters are judged at.
+	Now time.Time
+}
+
+// Repository is the storage the work-order service needs.
+type Repository interface {
+	Insert(ctx context.Context, o Order) error
+	// Update saves o if its stored version is still prevVersion, else it
+	// returns a precondition-failed error.
+	Update(ctx context.Context, o Order, prevVersion int) error
+	ByID(ctx context.Context, id uuid.UUID) (Order, error)
+	List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Order], error)
+	// NextNumber hands out the next sequence number of the year, in the
+	// caller's transaction, unique across instances.
+	NextNumber(ctx context.Context, year int) (int64, error)
+	// NextChangeSeq hands out a change sequence in commit order.
+	NextChangeSeq(ctx context.Context) (int64, error)
+	AddAssignment(ctx context.Context, orderID, technicianID uuid.UUID, at time.Time) error
+	EverAssigned(ctx context.Context, orderID, technicianID uuid.UUID) (bool, error)
+	// Changes lists orders ever assigned to the technician whose ChangeSeq is
+	// above after, in ChangeSeq order, at most limit.
+	Changes(ctx context.Context, technicianID uuid.UUID, after int64, limit int) ([]Order, error)
+	OpenAssigned(ctx context.Context, technicianID uuid.UUID) ([]Order, error)
+	MaxChangeSeq(ctx context.Context) (int64, error)
+	// SaveLocation keeps a technician's latest position; an older report
+	// than the one stored changes nothing.
+	SaveLocation(ctx context.Context, technicianID uuid.UUID, p Position, recordedAt time.Time) error
+}
+
+// Technician is what dispatch needs to know of a technician.
+type Technician struct {
+	ID          uuid.UUID
+	DisplayName string
+	Phone       *string
+	Enabled     bool
+	OnDuty      bool
+	Skills      []string
+	Lat, Lng    *float64
+	LastSeenAt  *time.Time
+}
+
+// Directory answers questions about other aggregates, by id.
+type Directory interface {
+	// VehiclesOfCustomer reports whether every id is a vehicle of the customer.
+	VehiclesOfCustomer(ctx context.Context, customerID uuid.UUID, ids []uuid.UUID) (bool, error)
+	CustomerExists(ctx context.Context, id uuid.UUID) (bool, error)
+	// Technician finds an enabled user of role technician.
+	Technician(ctx context.Context, id uuid.UUID) (Technician, error)
+	Technicians(ctx context.Context) ([]Technician, error)
+	OpenOrderCounts(ctx context.Context) (map[uuid.UUID]int, error)
+}
+
+// Service runs the work-order lifecycle.
+type Service struct {
+	repo   Repository
+	dir    Directory
+	tx     domain.Transactor
+	events domain.EventStore
+	clock  domain.Clock
+	sla    SLATerms
+}
+
+// NewService wires the work-order service.
+func NewService(repo Repository, dir Directory, tx domain.Transactor, events domain.EventStore, clock domain.Clock, sla SLATerms) *Service {
+	return &Service{repo: repo, dir: dir, tx: tx, events: events, clock: clock, sla: sla}
+}
+
+// Clock is the service's clock, for callers that judge SLA at "now".
+func (s *Service) Clock() domain.Clock { return s.clock }
+
+// NewOrder is the input of Create.
+type NewOrder struct {
+	Type           Type
+	CustomerID     uuid.UUID
+	VehicleIDs     []uuid.UUID
+	Site           Site
+	Description    string
+	FaultSymptoms  *string
+	Priority       Priority
+	ContactName    *string
+	ContactPhone   *string
+	ProductModel   *string
+	PurchaseDate   *time.Time
+	RequiredSkills []string
+}
+
+// Create records an install or repair request.
+func (s *Service) Create(ctx context.Context, in NewOrder) (Order, error) {
+	actor, err := domain.MustActor(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	switch {
+	case actor.IsStaff():
+	case actor.Role == domain.RoleCustomer:
+		if in.CustomerID != actor.CustomerID {
+			return Order{}, domain.Invalid("customer_id", "a customer user may only request work for its own customer")
+		}
+	default:
+		return Order{}, domain.Forbidden("this role may not create work orders")
+	}
+	now := s.clock.Now()
+	o := Order{ID: domain.NewID(), Type: in.Type, Status: Requested, Version: 1, CustomerID: in.CustomerID,
+		Priority: in.Priority, CreatedBy: actor.UserID, CreatedAt: now, UpdatedAt: now}
+	var fe domain.FieldErrors
+	o.Description = domain.Text(&fe, "description", in.Description, 1, 4000)
+	o.Site = validSite(&fe, in.Site)
+	o.FaultSymptoms = domain.OptionalText(&fe, "fault_symptoms", in.FaultSymptoms, 2000)
+	o.ContactName = domain.OptionalText(&fe, "contact_name", in.ContactName, 100)
+	o.ContactPhone = domain.OptionalPhone(&fe, "contact_phone", in.ContactPhone)
+	o.ProductModel = domain.OptionalText(&fe, "product_model", in.ProductModel, 100)
+	o.PurchaseDate = in.PurchaseDate
+	o.RequiredSkills = domain.Skills(&fe, "required_skills", in.RequiredSkills)
+	if _, ok := s.sla.Respond[in.Priority]; !ok {
+		fe.Add("priority", "must be low, normal, high or urgent")
+	}
+	switch in.Type {
+	case Repair:
+		if len(in.VehicleIDs) != 1 {
+			fe.Add("vehicle_id", "a repair order names exactly one vehicle")
+		}
+	case Install:
+		if len(in.VehicleIDs) == 0 {
+			fe.Add("vehicle_ids", "an install order names at least one vehicle")
+		}
+		if o.FaultSymptoms != nil {
+			fe.Add("fault_symptoms", "is only for repair orders")
+		}
+	default:
+		fe.Add("type", "must be install or repair")
+	}
+	o.VehicleIDs = dedupe(in.VehicleIDs)
+	if in.PurchaseDate != nil && in.PurchaseDate.After(now) {
+		fe.Add("purchase_date", "is in the future")
+	}
+	if err := fe.Err(); err != nil {
+		return Order{}, err
+	}
+	s.sla.deadlines(&o)
+
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		ok, err := s.dir.CustomerExists(ctx, o.CustomerID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return domain.Invalid("customer_id", "no such customer")
+		}
+		ok, err = s.dir.VehiclesOfCustomer(ctx, o.CustomerID, o.VehicleIDs)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			field := "vehicle_ids"
+			if o.Type == Repair {
+				field = "vehicle_id"
+			}
+			return domain.Invalid(field, "not a vehicle of this customer")
+		}
+		n, err := s.repo.NextNumber(ctx, now.Year())
+		if err != nil {
+			return err
+		}
+		o.Number = fmt.Sprintf("WO-%d-%06d", now.Year(), n)
+		if o.ChangeSeq, err = s.repo.NextChangeSeq(ctx); err != nil {
+			return err
+		}
+		if err := s.repo.Insert(ctx, o); err != nil {
+			return err
+		}
+		return s.events.Append(ctx, domain.NewEvent("work_order", o.ID, "work_order.created", actor.UserID, now, map[string]any{
+			"to": string(Requested), "number": o.Number, "type": string(o.Type), "priority": string(o.Priority),
+		}))
+	})
+	if err != nil {
+		return Order{}, fmt.Errorf("create work order: %w", err)
+	}
+	return o, nil
+}
+
+func validSite(fe *domain.FieldErrors, s Site) Site {
+	s.Address = domain.Text(fe, "site.address", s.Address, 1, 500)
+	if (s.Lat == nil) != (s.Lng == nil) {
+		fe.Add("site", "lat and lng go together")
+	} else if s.Lat != nil {
+		checkPosition(fe, "site.", *s.Lat, *s.Lng)
+	}
+	return s
+}
+
+func dedupe(ids []uuid.UUID) []uuid.UUID {
+	out := make([]uuid.UUID, 0, len(ids))
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// canSee reports whether the actor may see the order at all.
+func (s *Service) canSee(ctx context.Context, a domain.Actor, o Order) (bool, error) {
+	switch a.Role {
+	case domain.RoleAdmin, domain.RoleManager, domain.RoleDispatcher, domain.RoleFinance:
+		return true, nil
+	case domain.RoleCustomer:
+		return a.CustomerID == o.CustomerID, nil
+	case domain.RoleTechnician:
+		if o.TechnicianID == a.UserID {
+			return true, nil
+		}
+		return s.repo.EverAssigned(ctx, o.ID, a.UserID)
+	}
+	return false, nil
+}
+
+// Get returns one order the actor may see.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (Order, error) {
+	actor, err := domain.MustActor(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	o, err := s.repo.ByID(ctx, id)
+	if err != nil {
+		return Order{}, err
+	}
+	ok, err := s.canSee(ctx, actor, o)
+	if err != nil {
+		return Order{}, err
+	}
+	if !ok {
+		return Order{}, domain.NotFound("work order")
+	}
+	return o, nil
+}
+
+// List pages through the orders the actor may see.
+func (s *Service) List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Order], error) {
+	actor, err := domain.MustActor(ctx)
+	if err != nil {
+		return domain.Page[Order]{}, err
+	}
+	switch actor.Role {
+	case domain.RoleCustomer:
+		if f.CustomerID != uuid.Nil && f.CustomerID != actor.CustomerID {
+			return domain.Page[Order]{Items: []Order{}}, nil
+		}
+		f.CustomerID = actor.CustomerID
+	case domain.RoleTechnician:
+		f.VisibleTo = actor.UserID
+	}
+	if f.SLA != "" && f.SLA != "breached" && f.SLA != "at_risk" {
+		return domain.Page[Order]{}, domain.Invalid("sla", "must be breached or at_risk")
+	}
+	f.Now = s.clock.Now()
+	return s.repo.List(ctx, f, p.Normalize())
+}
+
+// Events returns the order's timeline, oldest first.
+func (s *Service) Events(ctx context.Context, id uuid.UUID) ([]domain.Event, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.events.For(ctx, id)
+}
+
+// Edit is the input of Edit; absent fields stay as they are.
+type Edit struct {
+	Description  *string
+	Site         *Site
+	Priority     *Priority
+	ContactName  domain.Patch[string]
+	ContactPhone domain.Patch[string]
+}
+
+// Edit changes an order's details (staff) while it is not completed.
+func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit) (Order, error) {
+	return s.change(ctx, id, version, func(actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
+		if !actor.IsStaff() {
+			return "", nil, domain.Forbidden("only staff may edit work orders")
+		}
+		if !o.Status.Open() {
+			return "", nil, stateConflict(*o, "edited")
+		}
+		var fe domain.FieldErrors
+		changes := map[string]any{}
+		if in.Description != nil {
+			o.Description = domain.Text(&fe, "description", *in.Description, 1, 4000)
+			changes["description"] = o.Description
+		}
+		if in.Site != nil {
+			o.Site = validSite(&fe, *in.Site)
+			changes["site"] = map[string]any{"address": o.Site.Address, "lat": o.Site.Lat, "lng": o.Site.Lng}
+		}
+		if in.Priority != nil && *in.Priority != o.Priority {
+			if _, ok := s.sla.Respond[*in.Priority]; !ok {
+				fe.Add("priority", "must be low, normal, high or urgent")
+			}
+			changes["priority"] = map[string]any{"from": string(o.Priority), "to": string(*in.Priority)}
+			o.Priority = *in.Priority
+			s.sla.deadlines(o)
+		}
+		if in.ContactName.Set {
+			o.ContactName = domain.OptionalText(&fe, "contact_name", in.ContactName.Value, 100)
+			changes["contact_name"] = o.ContactName
+		}
+		if in.ContactPhone.Set {
+			o.ContactPhone = domain.OptionalPhone(&fe, "contact_phone", in.ContactPhone.Value)
+			changes["contact_phone"] = o.ContactPhone
+		}
+		return "work_order.edited", changes, fe.Err()
+	})
+}
+
+// Transition performs a lifecycle action.
+func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c Command) (Order, error) {
+	return s.change(ctx, id, version, func(actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
+		if !mayAct(actor, *o, c) {
+			return "", nil, domain.Forbidden("your role may not %s this work order", c.Action)
+		}
+		if !stateAllows(*o, c.Action) {
+			return "", nil, stateConflict(*o, string(c.Action))
+		}
+		if c.Action == Assign && c.Contractor == nil || c.Action == Reopen && c.TechnicianID != uuid.Nil {
+			if err := s.checkTechnician(ctx, c.TechnicianID); err != nil {
+				return "", nil, err
+			}
+		}
+		prevTech := o.TechnicianID
+		data, err := apply(o, c, now)
+		if err != nil {
+			return "", nil, err
+		}
+		if o.TechnicianID != uuid.Nil && o.TechnicianID != prevTech {
+			if err := s.repo.AddAssignment(ctx, o.ID, o.TechnicianID, now); err != nil {
+				return "", nil, err
+			}
+		}
+		return "work_order." + string(c.Action), data, nil
+	})
+}
+
+func (s *Service) checkTechnician(ctx context.Context, id uuid.UUID) error {
+	if id == uuid.Nil {
+		return domain.Invalid("technician_id", "is required")
+	}
+	t, err := s.dir.Technician(ctx, id)
+	if err != nil || !t.Enabled {
+		if err == nil || domain.KindOf(err) == domain.KindNotFound {
+			return domain.Invalid("technician_id", "not an enabled technician")
+		}
+		return err
+	}
+	return nil
+}
+
+// stateConflict is the 409 naming the current state and what it allows.
+func stateConflict(o Order, what string) error {
+	allowed := []string{}
+	for _, a := range AllowedActions(o) {
+		allowed = append(allowed, string(a))
+	}
+	return &domain.Error{Kind: domain.KindConflict,
+		Detail: fmt.Sprintf("a work order in state %s can't be %s", o.Status, what),
+		Extra:  map[string]any{"current_state": string(o.Status), "allowed_actions": allowed}}
+}
+
+// change loads an order, checks visibility and version, applies fn and
+// saves it with its event, all in one transaction.
+func (s *Service) change(ctx context.Context, id uuid.UUID, version *int,
+	fn func(actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error)) (Order, error) {
+	actor, err := domain.MustActor(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		o, err := s.repo.ByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		ok, err := s.canSee(ctx, actor, o)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return domain.NotFound("work order")
+		}
+		if version == nil {
+			return &domain.Error{Kind: domain.KindPreconditionRequired, Detail: "send If-Match with the order's current ETag"}
+		}
+		if *version != o.Version {
+			return &domain.Error{Kind: domain.KindPreconditionFailed,
+				Detail: fmt.Sprintf("the order has changed: version %d, not %d; fetch it again", o.Version, *version)}
+		}
+		now := s.clock.Now()
+		prev := o.Version
+		typ, data, err := fn(actor, &o, now)
+		if err != nil {
+			return err
+		}
+		o.Version++
+		o.UpdatedAt = now
+		if o.ChangeSeq, err = s.repo.NextChangeSeq(ctx); err != nil {
+			return err
+		}
+		if err := s.repo.Update(ctx, o, prev); err != nil {
+			return err
+		}
+		out = o
+		return s.events.Append(ctx, domain.NewEvent("work_order", o.ID, typ, actor.UserID, now, data))
+	})
+	if err != nil {
+		return Order{}, fmt.Errorf("work order %s: %w", id, err)
+	}
+	return out, nil
+}

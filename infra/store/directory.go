@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/fieldwork/fieldwork/domain"
+	"github.com/fieldwork/fieldwork/domain/workorder"
+)
+
+// Directory answers the work-order service's questions about customers,
+// vehicles and technicians.
+type Directory struct{ db *DB }
+
+var _ workorder.Directory = Directory{}
+
+// Directory returns the cross-aggregate lookups.
+func (db *DB) Directory() Directory { return Directory{db} }
+
+// CustomerExists reports whether a customer exists.
+func (s Directory) CustomerExists(ctx context.Context, id uuid.UUID) (bool, error) {
+	return s.db.Customers().CustomerExists(ctx, id)
+}
+
+// VehiclesOfCustomer reports whether every id is one of the customer's vehicles.
+func (s Directory) VehiclesOfCustomer(ctx context.Context, customerID uuid.UUID, ids []uuid.UUID) (bool, error) {
+	if len(ids) == 0 {
+		return true, nil
+	}
+	var n int64
+	err := s.db.conn(ctx).Model(&vehicleRow{}).Where("customer_id = ? AND id IN ?", customerID, ids).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("check vehicles: %w", err)
+	}
+	return n == int64(len(ids)), nil
+}
+
+type technicianRow struct {
+	ID          uuid.UUID
+	DisplayName string
+	Phone       *string
+	Disabled    bool
+	OnDuty      bool
+	Skills      string
+	Lat, Lng    *float64
+	RecordedAt  *time.Time
+}
+
+func (r technicianRow) domain() workorder.Technician {
+	return workorder.Technician{ID: r.ID, DisplayName: r.DisplayName, Phone: r.Phone, Enabled: !r.Disabled, OnDuty: r.OnDuty,
+		Skills: parseSkills(r.Skills), Lat: r.Lat, Lng: r.Lng, LastSeenAt: utcPtr(r.RecordedAt)}
+}
+
+func (s Directory) technicians(ctx context.Context) *gorm.DB {
+	return s.db.conn(ctx).Table("users AS u").
+		Select("u.id, u.display_name, u.phone, u.disabled, u.on_duty, u.skills, l.lat, l.lng, l.recorded_at").
+		Joins("LEFT JOIN technician_locations AS l ON l.user_id = u.id").
+		Where("u.role = ?", string(domain.RoleTechnician))
+}
+
+// Technician finds a user of role technician.
+func (s Directory) Technician(ctx context.Context, id uuid.UUID) (workorder.Technician, error) {
+	var r technicianRow
+	if err := s.technicians(ctx).Where("u.id = ?", id).Take(&r).Error; err != nil {
+		return workorder.Technician{}, notFound(err, "technician")
+	}
+	return r.domain(), nil
+}
+
+// Technicians lists every technician with its latest position, in one query.
+func (s Directory) Technicians(ctx context.Context) ([]workorder.Technician, error) {
+	var rows []technicianRow
+	if err := s.technicians(ctx).Order("u.id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list technicians: %w", err)
+	}
+	out := make([]workorder.Technician, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// OpenOrderCounts counts each technician's open orders, in one query.
+func (s Directory) OpenOrderCounts(ctx context.Context) (map[uuid.UUID]int, error) {
+	var rows []struct {
+		TechnicianID uuid.UUID
+		N            int
+	}
+	err := s.db.conn(ctx).Model(&workOrderRow{}).Select("technician_id, count(*) AS n").
+		Where("technician_id IS NOT NULL AND status IN " + openStatuses).Group("technician_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count open orders: %w", err)
+	}
+	out := make(map[uuid.UUID]int, len(rows))
+	for _, r := range rows {
+		out[r.TechnicianID] = r.N
+	}
+	return out, nil
+}
