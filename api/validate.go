@@ -1,9 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -11,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/fieldwork/fieldwork/api/gen"
@@ -75,8 +80,9 @@ func echoPath(p string) string {
 // handler runs, so that bad input is a 400 with every offending field named.
 func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	opts := &openapi3filter.Options{
-		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-		MultiError:         true,
+		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+		MultiError:              true,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidator("uuid", uuidFormat{})},
 	}
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -84,12 +90,41 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return next(c) // not an API operation: echo answers 404/405 itself
 		}
+		if route.Operation.RequestBody != nil {
+			if err := singleJSONValue(req); err != nil {
+				return err
+			}
+		}
 		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
 		if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
 			return requestProblem(err)
 		}
 		return next(c)
 	}
+}
+
+// singleJSONValue refuses a JSON body that is more than one JSON value.
+// kin-openapi and echo's binder both decode only the first value and ignore
+// the rest, so `{...} garbage` or `{...}{...}` would otherwise be accepted.
+// It leaves the body readable again for them.
+func singleJSONValue(req *http.Request) error {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	if mt != echo.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json") {
+		return nil
+	}
+	data, err := io.ReadAll(req.Body)
+	if err != nil {
+		return requestProblem(err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(data))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	if len(bytes.TrimSpace(data)) > 0 && !json.Valid(data) {
+		return domain.BadRequest("body", "must be one well-formed JSON value")
+	}
+	return nil
 }
 
 // requestProblem turns kin-openapi's validation errors into field errors.
@@ -168,4 +203,19 @@ func schemaMessage(err error, re *openapi3filter.RequestError) string {
 		msg = msg[:300]
 	}
 	return msg
+}
+
+// uuidFormat checks format: uuid. kin-openapi leaves it unchecked by default,
+// and its RFC 4122 pattern refuses version 7. The nil UUID is never an id here.
+type uuidFormat struct{}
+
+func (uuidFormat) Validate(s string) error {
+	id, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 {
+		return errors.New("is not a UUID")
+	}
+	if id == uuid.Nil {
+		return errors.New("is the nil UUID, which names nothing")
+	}
+	return nil
 }

@@ -97,14 +97,15 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 
 // SQLiteDSN is the connection string for the SQLite file at path. Writers
 // take the lock when their transaction begins (immediate), so two writers
-// queue on busy_timeout instead of failing on lock upgrade.
+// queue on busy_timeout instead of failing on lock upgrade. Times are
+// written in SQLite's sortable text format, the driver's default; the DSN
+// must not name _time_format, since the driver then ignores _txlock.
 func SQLiteDSN(path string) string {
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	q.Set("_time_format", "sqlite")
 	return "file:" + path + "?" + q.Encode()
 }
 
