@@ -17,10 +17,13 @@ import (
 	"github.com/swaggest/swgui/v5emb"
 
 	"github.com/fieldwork/fieldwork/api/gen"
+	"github.com/fieldwork/fieldwork/domain"
 	"github.com/fieldwork/fieldwork/domain/auth"
 	"github.com/fieldwork/fieldwork/domain/customer"
+	"github.com/fieldwork/fieldwork/domain/idempotency"
 	"github.com/fieldwork/fieldwork/domain/user"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
+	"github.com/fieldwork/fieldwork/domain/workorder"
 )
 
 // MaxBodyBytes bounds every JSON request body.
@@ -34,10 +37,14 @@ type Check struct {
 
 // Config is what the HTTP layer needs.
 type Config struct {
-	Auth      *auth.Service
-	Users     *user.Service
-	Customers *customer.Service
-	Vehicles  *vehicle.Service
+	Auth       *auth.Service
+	Users      *user.Service
+	Customers  *customer.Service
+	Vehicles   *vehicle.Service
+	WorkOrders *workorder.Service
+	// Tx and Idempotency make retried POSTs with an Idempotency-Key safe.
+	Tx          domain.Transactor
+	Idempotency idempotency.Store
 
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
@@ -104,7 +111,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		}))
 	}
 
-	routes := withMiddleware{e: e, mw: []echo.MiddlewareFunc{limitBody(MaxBodyBytes), s.authenticate, s.rateLimit, s.validateRequest}}
+	routes := withMiddleware{e: e, mw: []echo.MiddlewareFunc{limitBody(MaxBodyBytes), s.authenticate, s.rateLimit, s.validateRequest, s.idempotent}}
 	gen.RegisterHandlers(routes, gen.NewStrictHandler(s, nil))
 
 	e.GET("/openapi.yaml", func(c echo.Context) error {

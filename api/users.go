@@ -12,7 +12,10 @@ import (
 
 func userDTO(u user.User) gen.User {
 	out := gen.User{Id: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: gen.Role(u.Role),
-		Phone: nullableOf(u.Phone), Disabled: u.Disabled, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		Phone: nullableOf(u.Phone), Disabled: u.Disabled, OnDuty: u.OnDuty, Skills: u.Skills, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+	if out.Skills == nil {
+		out.Skills = []string{}
+	}
 	out.CustomerId = nullableOf[uuid.UUID](nil)
 	if u.CustomerID != uuid.Nil {
 		out.CustomerId = nullableOf(&u.CustomerID)
@@ -57,7 +60,7 @@ func (s *Server) GetUser(ctx context.Context, req gen.GetUserRequestObject) (gen
 // UpdateUser changes an account.
 func (s *Server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject) (gen.UpdateUserResponseObject, error) {
 	b := req.Body
-	in := user.Update{DisplayName: b.DisplayName, Phone: patchOf(b.Phone), Disabled: b.Disabled}
+	in := user.Update{DisplayName: b.DisplayName, Phone: patchOf(b.Phone), Disabled: b.Disabled, OnDuty: b.OnDuty, Skills: b.Skills}
 	if b.Role != nil {
 		r := domain.Role(*b.Role)
 		in.Role = &r

@@ -243,7 +243,7 @@ func TestServe_FirstStartRestartAndGracefulStop(t *testing.T) {
 			if p.logged("River client started") == nil {
 				t.Fatal("River did not start")
 			}
-			waitForJob(t, f, "prune_auth")
+			waitForJob(t, f, "cleanup")
 			p.stop(t)
 
 			p = serve(t, env)

@@ -301,7 +301,7 @@ type Edit struct {
 
 // Edit changes an order's details (staff) while it is not completed.
 func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit) (Order, error) {
-	return s.change(ctx, id, version, func(actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
+	return s.change(ctx, id, version, func(_ context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
 		if !actor.IsStaff() {
 			return "", nil, domain.Forbidden("only staff may edit work orders")
 		}
@@ -340,7 +340,7 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit)
 
 // Transition performs a lifecycle action.
 func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c Command) (Order, error) {
-	return s.change(ctx, id, version, func(actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
+	return s.change(ctx, id, version, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
 		if !mayAct(actor, *o, c) {
 			return "", nil, domain.Forbidden("your role may not %s this work order", c.Action)
 		}
@@ -392,9 +392,10 @@ func stateConflict(o Order, what string) error {
 }
 
 // change loads an order, checks visibility and version, applies fn and
-// saves it with its event, all in one transaction.
+// saves it with its event, all in one transaction; fn gets the context that
+// carries it.
 func (s *Service) change(ctx context.Context, id uuid.UUID, version *int,
-	fn func(actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error)) (Order, error) {
+	fn func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error)) (Order, error) {
 	actor, err := domain.MustActor(ctx)
 	if err != nil {
 		return Order{}, err
@@ -421,7 +422,7 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, version *int,
 		}
 		now := s.clock.Now()
 		prev := o.Version
-		typ, data, err := fn(actor, &o, now)
+		typ, data, err := fn(ctx, actor, &o, now)
 		if err != nil {
 			return err
 		}

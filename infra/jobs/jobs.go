@@ -41,6 +41,7 @@ type Runner struct {
 type Registration struct {
 	Workers  *river.Workers
 	Periodic []*river.PeriodicJob
+	cleanup  *cleanupWorker
 }
 
 // NewRegistration starts an empty registration.

@@ -47,7 +47,7 @@ func newRunner(t *testing.T, f storetest.Footing) (*store.DB, *jobs.Runner, *cou
 	db := storetest.Open(t, f)
 	pruner := &countingPruner{db: db}
 	reg := jobs.NewRegistration()
-	reg.AddPruneAuth(pruner)
+	reg.AddCleanup("auth", time.Hour, pruner)
 	r, err := jobs.New(jobs.Config{
 		DB:           db.SQL(),
 		Postgres:     db.Dialect() == store.Postgres,
@@ -77,7 +77,7 @@ func newRunner(t *testing.T, f storetest.Footing) (*store.DB, *jobs.Runner, *cou
 func pruneJobs(t *testing.T, db *store.DB) int64 {
 	t.Helper()
 	var n int64
-	err := db.SQL().QueryRowContext(t.Context(), "SELECT count(*) FROM river_job WHERE kind = 'prune_auth'").Scan(&n)
+	err := db.SQL().QueryRowContext(t.Context(), "SELECT count(*) FROM river_job WHERE kind = 'cleanup'").Scan(&n)
 	if err != nil {
 		t.Fatalf("count jobs: %v", err)
 	}
@@ -94,7 +94,7 @@ func TestRunner(t *testing.T) {
 			t.Run("EnqueueOutsideTransactionFails", func(t *testing.T) {
 				t.Parallel()
 				db, r, _ := newRunner(t, f)
-				if err := r.Enqueue(t.Context(), jobs.PruneAuthArgs{}, nil); err == nil {
+				if err := r.Enqueue(t.Context(), jobs.CleanupArgs{Task: "auth"}, nil); err == nil {
 					t.Error("Enqueue without a transaction succeeded, want an error")
 				}
 				if n := pruneJobs(t, db); n != 0 {
@@ -106,7 +106,7 @@ func TestRunner(t *testing.T) {
 				t.Parallel()
 				db, r, _ := newRunner(t, f)
 				err := db.InTx(t.Context(), func(ctx context.Context) error {
-					if err := r.Enqueue(ctx, jobs.PruneAuthArgs{}, nil); err != nil {
+					if err := r.Enqueue(ctx, jobs.CleanupArgs{Task: "auth"}, nil); err != nil {
 						return err
 					}
 					return errBoom
@@ -128,7 +128,7 @@ func TestRunner(t *testing.T) {
 					if err := db.Users().Insert(ctx, u); err != nil {
 						return err
 					}
-					if err := r.Enqueue(ctx, jobs.PruneAuthArgs{}, nil); err != nil {
+					if err := r.Enqueue(ctx, jobs.CleanupArgs{Task: "auth"}, nil); err != nil {
 						return err
 					}
 					// Inside the transaction the job is not visible to others yet.
@@ -174,12 +174,12 @@ func TestRunner(t *testing.T) {
 				if err := r.Start(t.Context()); err != nil {
 					t.Fatalf("Start: %v", err)
 				}
-				job, err := r.Insert(t.Context(), jobs.PruneAuthArgs{}, nil)
+				job, err := r.Insert(t.Context(), jobs.CleanupArgs{Task: "auth"}, nil)
 				if err != nil {
 					t.Fatalf("Insert: %v", err)
 				}
-				if job.Kind != "prune_auth" {
-					t.Errorf("inserted job kind = %q, want prune_auth", job.Kind)
+				if job.Kind != "cleanup" {
+					t.Errorf("inserted job kind = %q, want cleanup", job.Kind)
 				}
 
 				waitFor(t, events, job.ID)

@@ -25,6 +25,7 @@ import (
 	"github.com/fieldwork/fieldwork/domain/customer"
 	"github.com/fieldwork/fieldwork/domain/user"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
+	"github.com/fieldwork/fieldwork/domain/workorder"
 	"github.com/fieldwork/fieldwork/infra/auth"
 	"github.com/fieldwork/fieldwork/infra/blob"
 	"github.com/fieldwork/fieldwork/infra/jobs"
@@ -107,8 +108,12 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		return nil, err
 	}
 
+	idem := db.Idempotency()
 	reg := jobs.NewRegistration()
-	reg.AddPruneAuth(authSvc)
+	reg.AddCleanup("auth", time.Hour, authSvc)
+	reg.AddCleanup("idempotency_keys", time.Hour, jobs.PrunerFunc(func(ctx context.Context) (int64, error) {
+		return idem.Prune(ctx, cfg.Clock.Now())
+	}))
 	runner, err := newRunner(db, cfg, logger, reg)
 	if err != nil {
 		return nil, err
@@ -124,9 +129,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	e, err := api.New(api.Config{
 		Auth: authSvc, Users: users,
-		Customers: customer.NewService(db.Customers(), db, events, cfg.Clock),
-		Vehicles:  vehicle.NewService(db.Vehicles(), db.Customers(), db, events, cfg.Clock),
-		Logger:    logger, Registry: promReg,
+		Customers:  customer.NewService(db.Customers(), db, events, cfg.Clock),
+		Vehicles:   vehicle.NewService(db.Vehicles(), db.Customers(), db, events, cfg.Clock),
+		WorkOrders: workorder.NewService(db.WorkOrders(), db.Directory(), db, events, cfg.Clock, cfg.SLA),
+		Tx:         db, Idempotency: idem,
+		Logger: logger, Registry: promReg,
 		Ready: []api.Check{
 			{Name: "database", Check: db.Ping},
 			{Name: "blob", Check: blobs.Ping},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fieldwork/fieldwork/domain"
+	"github.com/fieldwork/fieldwork/domain/workorder"
 	"github.com/fieldwork/fieldwork/infra/auth"
 )
 
@@ -35,6 +36,7 @@ type Config struct {
 	LogLevel          slog.Level
 	JobPollInterval   time.Duration
 	DisableBackground bool
+	SLA               workorder.SLATerms
 
 	// Set by tests, not by the environment.
 	Clock  domain.Clock
@@ -123,6 +125,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
+	sla, err := workorder.ParseSLA(get("FIELDWORK_SLA", ""))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("FIELDWORK_SLA: %w", err))
+	}
+	c.SLA = sla
 	if err := c.LogLevel.UnmarshalText([]byte(get("FIELDWORK_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("FIELDWORK_LOG_LEVEL: %w", err))
 	}
