@@ -4,7 +4,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -66,7 +65,7 @@ type Server struct {
 	logger  *slog.Logger
 	metrics *Metrics
 	limiter *rateLimiter
-	router  routers.Router
+	routes  map[string]*routers.Route
 	public  map[string]bool
 }
 
@@ -78,14 +77,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	router, err := NewRouter(doc)
-	if err != nil {
-		return nil, fmt.Errorf("openapi router: %w", err)
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, auth: cfg.Auth, logger: cfg.Logger, router: router, public: publicOperations(doc)}
+	s := &Server{cfg: cfg, auth: cfg.Auth, logger: cfg.Logger, routes: operationRoutes(doc), public: publicOperations(doc)}
 	if cfg.Registry != nil {
 		s.metrics = NewMetrics(cfg.Registry)
 	}

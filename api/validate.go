@@ -42,6 +42,19 @@ func NewRouter(doc *openapi3.T) (routers.Router, error) {
 	return gorillamux.NewRouter(doc)
 }
 
+// operationRoutes maps "METHOD /echo/:path" to the spec's operation. Echo
+// has already matched the request, so validation looks its operation up
+// instead of matching the URL against every path's regular expression again.
+func operationRoutes(doc *openapi3.T) map[string]*routers.Route {
+	out := map[string]*routers.Route{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			out[method+" "+echoPath(path)] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+		}
+	}
+	return out
+}
+
 // publicOperations are the "METHOD /echo/:path" keys whose security is `[{}]`.
 func publicOperations(doc *openapi3.T) map[string]bool {
 	out := map[string]bool{}
@@ -86,12 +99,21 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 	return func(c echo.Context) error {
 		req := c.Request()
-		route, params, err := s.router.FindRoute(req)
-		if err != nil {
-			return next(c) // not an API operation: echo answers 404/405 itself
+		route, ok := s.routes[req.Method+" "+c.Path()]
+		if !ok {
+			return next(c) // not an API operation
+		}
+		names, values := c.ParamNames(), c.ParamValues()
+		params := make(map[string]string, len(names))
+		for i, n := range names {
+			params[n] = values[i]
 		}
 		if route.Operation.RequestBody != nil {
 			if err := singleJSONValue(req); err != nil {
+				return err
+			}
+		} else if req.ContentLength > 0 || req.ContentLength < 0 && req.Body != nil && req.Body != http.NoBody {
+			if err := noBody(req); err != nil {
 				return err
 			}
 		}
@@ -123,6 +145,19 @@ func singleJSONValue(req *http.Request) error {
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 	if len(bytes.TrimSpace(data)) > 0 && !json.Valid(data) {
 		return domain.BadRequest("body", "must be one well-formed JSON value")
+	}
+	return nil
+}
+
+// noBody refuses a body on an operation that takes none, rather than
+// silently ignoring what the client meant to send.
+func noBody(req *http.Request) error {
+	n, err := io.Copy(io.Discard, req.Body)
+	if err != nil {
+		return requestProblem(err)
+	}
+	if n > 0 {
+		return domain.BadRequest("body", "this operation takes no request body")
 	}
 	return nil
 }

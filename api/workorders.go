@@ -111,12 +111,9 @@ func (s *Server) CreateWorkOrder(ctx context.Context, req gen.CreateWorkOrderReq
 	b := req.Body
 	in := workorder.NewOrder{Type: workorder.Type(b.Type), CustomerID: b.CustomerId, Site: siteIn(b.Site), Description: b.Description,
 		FaultSymptoms: b.FaultSymptoms, Priority: workorder.Priority(b.Priority), ContactName: b.ContactName, ContactPhone: b.ContactPhone,
-		ProductModel: b.ProductModel, RequiredSkills: deref(b.RequiredSkills)}
-	if b.VehicleId != nil {
-		in.VehicleIDs = append(in.VehicleIDs, *b.VehicleId)
-	}
+		ProductModel: b.ProductModel, RequiredSkills: deref(b.RequiredSkills), VehicleID: b.VehicleId}
 	if b.VehicleIds != nil {
-		in.VehicleIDs = append(in.VehicleIDs, *b.VehicleIds...)
+		in.VehicleIDs = *b.VehicleIds
 	}
 	if b.PurchaseDate != nil {
 		in.PurchaseDate = &b.PurchaseDate.Time

@@ -73,7 +73,7 @@ func (e *env) advance(t *testing.T, f *fleet, d time.Duration) {
 
 func repairBody(f fleet, priority string) map[string]any {
 	return map[string]any{"type": "repair", "customer_id": f.customer, "vehicle_id": f.vehicles[0],
-		"site": map[string]any{"address": "Futian, Shenzhen", "lat": 22.5431, "lng": 114.0579},
+		"site":        map[string]any{"address": "Futian, Shenzhen", "lat": 22.5431, "lng": 114.0579},
 		"description": "tracker offline", "fault_symptoms": "no GPS fix since Monday", "priority": priority}
 }
 
@@ -167,5 +167,17 @@ func TestWorkOrder_RepairLifecycleMeasuresEveryStep(t *testing.T) {
 		if *arrive.From != "en_route" || *arrive.To != "on_site" || arrive.Data["lat"] != 22.544 || *arrive.ActorID != f.tech.ID {
 			t.Fatalf("arrive event %+v", arrive)
 		}
+	})
+}
+
+func TestWorkOrderAction_400_WhenABodyIsSentToAnActionThatTakesNone(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		o := e.createOrder(t, f.manager.Token, repairBody(f, "normal"))
+		p := e.act(t, f.manager.Token, o, "approve", map[string]any{"note": "ok"}).expect(t, 400).problem(t)
+		if len(p.Errors) == 0 || p.Errors[0].Field != "body" {
+			t.Fatalf("problem %+v", p)
+		}
+		e.step(t, f.manager.Token, o, "approve", nil) // unchanged: still version 1
 	})
 }

@@ -98,7 +98,8 @@ func (s *Service) Clock() domain.Clock { return s.clock }
 type NewOrder struct {
 	Type           Type
 	CustomerID     uuid.UUID
-	VehicleIDs     []uuid.UUID
+	VehicleID      *uuid.UUID  // the vehicle to repair (repair orders)
+	VehicleIDs     []uuid.UUID // the vehicles to fit (install orders)
 	Site           Site
 	Description    string
 	FaultSymptoms  *string
@@ -142,20 +143,28 @@ func (s *Service) Create(ctx context.Context, in NewOrder) (Order, error) {
 	}
 	switch in.Type {
 	case Repair:
-		if len(in.VehicleIDs) != 1 {
-			fe.Add("vehicle_id", "a repair order names exactly one vehicle")
+		if in.VehicleID == nil {
+			fe.Add("vehicle_id", "a repair order names the vehicle to repair")
+		} else {
+			o.VehicleIDs = []uuid.UUID{*in.VehicleID}
+		}
+		if in.VehicleIDs != nil {
+			fe.Add("vehicle_ids", "is only for install orders")
 		}
 	case Install:
 		if len(in.VehicleIDs) == 0 {
 			fe.Add("vehicle_ids", "an install order names at least one vehicle")
 		}
+		if in.VehicleID != nil {
+			fe.Add("vehicle_id", "is only for repair orders")
+		}
 		if o.FaultSymptoms != nil {
 			fe.Add("fault_symptoms", "is only for repair orders")
 		}
+		o.VehicleIDs = dedupe(in.VehicleIDs)
 	default:
 		fe.Add("type", "must be install or repair")
 	}
-	o.VehicleIDs = dedupe(in.VehicleIDs)
 	if in.PurchaseDate != nil && in.PurchaseDate.After(now) {
 		fe.Add("purchase_date", "is in the future")
 	}

@@ -51,10 +51,16 @@ var from = map[Action][]Status{
 
 var contractorCompleteFrom = []Status{Assigned, Accepted, EnRoute, OnSite}
 
-// stateAllows reports whether the order's state admits the action.
+// stateAllows reports whether the order's state admits the action. A
+// contractor's order has no technician of ours to accept, travel or check in.
 func stateAllows(o Order, a Action) bool {
-	if a == Complete && o.Contractor != nil {
-		return slices.Contains(contractorCompleteFrom, o.Status)
+	if o.Contractor != nil {
+		switch a {
+		case Complete:
+			return slices.Contains(contractorCompleteFrom, o.Status)
+		case Accept, Decline, Depart, Arrive:
+			return false
+		}
 	}
 	return slices.Contains(from[a], o.Status)
 }
