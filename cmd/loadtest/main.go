@@ -1,0 +1,108 @@
+// Command loadtest seeds PostgreSQL with a realistic book of work orders and
+// measures the service against it on this machine: reading an order as a
+// technician (against a bare echo + pgx floor running the same SQL and JWT
+// check), the dispatch board, and creates and transitions. It prints a
+// Markdown report for docs/performance.md.
+//
+//	go run ./cmd/loadtest -database-url postgres://... [-orders 1000000]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	databaseURL string
+	orders      int
+	customers   int
+	technicians int
+	readRate    int
+	writeRate   int
+	duration    time.Duration
+	skipSeed    bool
+	boardPages  int
+	cpuProfile  string
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	var o options
+	fs.StringVar(&o.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL database to seed and test (emptied first unless -skip-seed)")
+	fs.IntVar(&o.orders, "orders", 1_000_000, "work orders to seed")
+	fs.IntVar(&o.customers, "customers", 2000, "customers to seed")
+	fs.IntVar(&o.technicians, "technicians", 300, "technicians to seed")
+	fs.IntVar(&o.readRate, "read-rate", 500, "requests per second for the read scenarios")
+	fs.IntVar(&o.writeRate, "write-rate", 200, "requests per second for creates and transitions")
+	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long each constant-rate scenario runs")
+	fs.BoolVar(&o.skipSeed, "skip-seed", false, "reuse an already seeded database")
+	fs.IntVar(&o.boardPages, "board-samples", 200, "requests per dispatch-board page measured")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of fieldwork's max-throughput GET scenario here")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.databaseURL == "" {
+		return fmt.Errorf("-database-url (or DATABASE_URL) is required")
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	say := func(format string, a ...any) {
+		fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+format+"\n", a...)
+	}
+
+	fixture, err := prepare(ctx, o, logger, say)
+	if err != nil {
+		return err
+	}
+	defer fixture.close()
+
+	r := report{machine: machine(), opts: o, seeded: fixture.seedTime}
+	say("scenario: GET /v1/work-orders/{id} as a technician, fieldwork vs bare echo+pgx, %d req/s", o.readRate)
+	r.getFieldwork, r.getBare, err = fixture.compareGet(ctx, o)
+	if err != nil {
+		return err
+	}
+	say("scenario: dispatch board")
+	if r.boardFirst, r.boardLast, r.boardPages, err = fixture.board(ctx, o); err != nil {
+		return err
+	}
+	say("scenario: create and transitions at %d req/s", o.writeRate)
+	if r.writes, err = fixture.writes(ctx, o); err != nil {
+		return err
+	}
+	r.write(stdout)
+	return nil
+}
+
+func machine() string {
+	host, _ := os.Hostname()
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if len(line) > 10 && line[:10] == "model name" {
+				cpu = line[len("model name\t: "):]
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%s, %d cores (%s), %s %s/%s, host %s", cpu, runtime.NumCPU(), "GOMAXPROCS "+fmt.Sprint(runtime.GOMAXPROCS(0)),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, host)
+}
