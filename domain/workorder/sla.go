@@ -73,13 +73,15 @@ func (o Order) SLAAt(now time.Time) SLA {
 	if o.Times.CancelledAt != nil {
 		end = *o.Times.CancelledAt
 	}
+	// A finished order's SLA no longer moves with the clock; one finished
+	// without an arrival (a contractor's) was on site by its completion.
+	if o.Status == Completed || o.Status == Closed {
+		end = *o.Times.CompletedAt
+	}
 	if o.Times.ArrivedAt != nil {
 		s.ResponseBreached = o.Times.ArrivedAt.After(o.Times.RespondBy)
 	} else {
 		s.ResponseBreached = end.After(o.Times.RespondBy)
-	}
-	if o.Status == Completed || o.Status == Closed {
-		end = *o.Times.CompletedAt
 	}
 	// A running hold extends the deadline as it goes, so time on hold never
 	// counts against resolution.

@@ -131,7 +131,10 @@ func (r workOrderRow) domain(vehicles []uuid.UUID) workorder.Order {
 		Resolution: r.Resolution, HoldReason: r.HoldReason, CreatedBy: r.CreatedBy,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ChangeSeq: r.ChangeSeq,
 		Times: workorder.Times{
-			RespondBy: r.RespondBy.UTC(), ResolveBy: r.ResolveBy.UTC(), Paused: time.Duration(r.PausedSeconds) * time.Second,
+			// The deadline keeps the time on hold exactly; paused_seconds
+			// (whole seconds, for reports) would lose the fraction the SLA
+			// filters in List still see.
+			RespondBy: r.RespondBy.UTC(), ResolveBy: r.ResolveBy.UTC(), Paused: r.ResolveDeadline.Sub(r.ResolveBy),
 			ApprovedAt: utcPtr(r.ApprovedAt), DepartedAt: utcPtr(r.DepartedAt), ArrivedAt: utcPtr(r.ArrivedAt),
 			CompletedAt: utcPtr(r.CompletedAt), ClosedAt: utcPtr(r.ClosedAt), CancelledAt: utcPtr(r.CancelledAt),
 			HoldStartedAt: utcPtr(r.HoldStartedAt),
@@ -283,7 +286,7 @@ func (s WorkOrders) List(ctx context.Context, f workorder.Filter, p domain.PageR
 			f.VisibleTo, f.VisibleTo)
 	}
 	now := f.Now.UTC()
-	breached := `(COALESCE(arrived_at, cancelled_at, @now) > respond_by OR
+	breached := `(COALESCE(arrived_at, CASE WHEN status IN ('completed', 'closed') THEN completed_at END, cancelled_at, @now) > respond_by OR
 		CASE WHEN status = 'on_hold' THEN hold_started_at > resolve_deadline
 		     ELSE COALESCE(CASE WHEN status IN ('completed', 'closed') THEN completed_at END, cancelled_at, @now) > resolve_deadline END)`
 	switch f.SLA {
