@@ -91,9 +91,10 @@ func TestIdempotency_RetryReplaysTheFirstResponseWithoutRedoingIt(t *testing.T) 
 		if types := e.timelineTypes(t, f.manager.Token, o.ID); countOf(types, "approve") != 1 {
 			t.Fatalf("timeline %v", types)
 		}
-		// Without the key the same retry is stale.
+		// Without the key the same retry runs again, and the state refuses it
+		// (state comes before the precondition, RFC 9110 §13.2.1).
 		e.do(t, req{method: "POST", path: "/v1/work-orders/" + o.ID.String() + "/approve", token: f.manager.Token,
-			header: map[string]string{"If-Match": `"1"`}}).expect(t, 412)
+			header: map[string]string{"If-Match": `"1"`}}).expect(t, 409)
 
 		// A 204 replays as a 204.
 		loc := req{method: "POST", path: "/v1/technicians/me/location", token: f.tech.Token,

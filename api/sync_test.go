@@ -291,9 +291,19 @@ func TestSync_HasMore_PagingByCursorReachesEveryChange(t *testing.T) {
 		if last := e.syncAs(t, f.tech.Token, pages[1].Cursor); len(last.Items) != 0 || last.HasMore {
 			t.Fatalf("after the last page: %d items, has_more %v", len(last.Items), last.HasMore)
 		}
-		// Without a cursor: every open order of mine.
-		if all := e.syncAs(t, f.tech.Token, ""); len(all.Items) != n || all.HasMore {
-			t.Fatalf("fresh sync: %d items, has_more %v", len(all.Items), all.HasMore)
+		// Without a cursor: every open order of mine, a page at a time; the
+		// next call's changes hold the rest.
+		fresh := e.syncAs(t, f.tech.Token, "")
+		if len(fresh.Items) != 200 || !fresh.HasMore {
+			t.Fatalf("fresh sync: %d items, has_more %v", len(fresh.Items), fresh.HasMore)
+		}
+		rest := e.syncAs(t, f.tech.Token, fresh.Cursor)
+		seen := map[uuid.UUID]bool{}
+		for _, id := range append(fresh.ids(t), rest.ids(t)...) {
+			seen[id] = true
+		}
+		if len(seen) != n || rest.HasMore {
+			t.Fatalf("fresh sync and its next page: %d distinct orders, has_more %v", len(seen), rest.HasMore)
 		}
 	}, noRateLimit)
 }

@@ -181,3 +181,33 @@ func TestWorkOrderAction_400_WhenABodyIsSentToAnActionThatTakesNone(t *testing.T
 		e.step(t, f.manager.Token, o, "approve", nil) // unchanged: still version 1
 	})
 }
+
+// RFC 9110 §13.2.1: a precondition is judged only for a request that would
+// otherwise succeed, so role and state answer before If-Match does.
+func TestWorkOrderAction_RoleAndStateAnswerBeforeIfMatch(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		o := e.createOrder(t, f.manager.Token, repairBody(f, "normal"))
+		path := "/v1/work-orders/" + o.ID.String()
+		finance := e.createUser(t, domain.RoleFinance, uuid.Nil)
+		e.do(t, req{method: "POST", path: path + "/approve", token: finance.Token, header: map[string]string{"If-Match": `"9"`}}).expect(t, 403)
+		e.do(t, req{method: "POST", path: path + "/close", token: f.manager.Token}).expect(t, 409)
+		e.do(t, req{method: "POST", path: path + "/approve", token: f.manager.Token}).expect(t, 428)
+		e.do(t, req{method: "POST", path: path + "/approve", token: f.manager.Token, header: map[string]string{"If-Match": `"9"`}}).expect(t, 412)
+	})
+}
+
+func TestUpdateWorkOrder_AnEditThatChangesNothingIsNoEvent(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		o := e.createOrder(t, f.manager.Token, repairBody(f, "normal"))
+		var got workOrder
+		e.do(t, req{method: "PATCH", path: "/v1/work-orders/" + o.ID.String(), token: f.manager.Token, body: map[string]any{"priority": "normal"},
+			header: map[string]string{"If-Match": `"1"`}}).expect(t, 200).decode(t, &got)
+		var tl struct{ Items []any }
+		e.do(t, req{method: "GET", path: "/v1/work-orders/" + o.ID.String() + "/events", token: f.manager.Token}).expect(t, 200).decode(t, &tl)
+		if got.Version != 1 || len(tl.Items) != 1 {
+			t.Fatalf("version %d, %d events", got.Version, len(tl.Items))
+		}
+	})
+}

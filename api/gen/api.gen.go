@@ -897,9 +897,11 @@ type SyncParams struct {
 // ReportLocationParams defines parameters for ReportLocation.
 type ReportLocationParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -961,159 +963,211 @@ type ListWorkOrdersParamsSort string
 // CreateWorkOrderParams defines parameters for CreateWorkOrder.
 type CreateWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // UpdateWorkOrderParams defines parameters for UpdateWorkOrder.
 type UpdateWorkOrderParams struct {
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // AcceptWorkOrderParams defines parameters for AcceptWorkOrder.
 type AcceptWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ApproveWorkOrderParams defines parameters for ApproveWorkOrder.
 type ApproveWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ArriveWorkOrderParams defines parameters for ArriveWorkOrder.
 type ArriveWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // AssignWorkOrderParams defines parameters for AssignWorkOrder.
 type AssignWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // CancelWorkOrderParams defines parameters for CancelWorkOrder.
 type CancelWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // CloseWorkOrderParams defines parameters for CloseWorkOrder.
 type CloseWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // CompleteWorkOrderParams defines parameters for CompleteWorkOrder.
 type CompleteWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // DeclineWorkOrderParams defines parameters for DeclineWorkOrder.
 type DeclineWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // DepartWorkOrderParams defines parameters for DepartWorkOrder.
 type DepartWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // HoldWorkOrderParams defines parameters for HoldWorkOrder.
 type HoldWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ReopenWorkOrderParams defines parameters for ReopenWorkOrder.
 type ReopenWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ResumeWorkOrderParams defines parameters for ResumeWorkOrder.
 type ResumeWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
-	// and body replays the first response without doing the work again; the same key with
-	// another body is 422; a retry while the first is still running waits, then gets 409.
-	// Keys are kept for at least 24 hours, per user.
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale).
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -1266,7 +1320,7 @@ type ServerInterface interface {
 	// CancelWorkOrder Cancel
 	// (POST /v1/work-orders/{id}/cancel)
 	CancelWorkOrder(ctx echo.Context, id Id, params CancelWorkOrderParams) error
-	// ListWorkOrderCandidates Technicians ranked for the order (manager, dispatcher)
+	// ListWorkOrderCandidates Technicians ranked for the order (admin, manager, dispatcher)
 	// (GET /v1/work-orders/{id}/candidates)
 	ListWorkOrderCandidates(ctx echo.Context, id Id) error
 	// CloseWorkOrder Close (manager, dispatcher)
@@ -8514,7 +8568,7 @@ type StrictServerInterface interface {
 	// CancelWorkOrder Cancel
 	// (POST /v1/work-orders/{id}/cancel)
 	CancelWorkOrder(ctx context.Context, request CancelWorkOrderRequestObject) (CancelWorkOrderResponseObject, error)
-	// ListWorkOrderCandidates Technicians ranked for the order (manager, dispatcher)
+	// ListWorkOrderCandidates Technicians ranked for the order (admin, manager, dispatcher)
 	// (GET /v1/work-orders/{id}/candidates)
 	ListWorkOrderCandidates(ctx context.Context, request ListWorkOrderCandidatesRequestObject) (ListWorkOrderCandidatesResponseObject, error)
 	// CloseWorkOrder Close (manager, dispatcher)

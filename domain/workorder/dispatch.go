@@ -144,14 +144,20 @@ func (s *Service) Sync(ctx context.Context, cursor *int64) (SyncResult, error) {
 		return SyncResult{}, domain.Forbidden("sync is for technicians")
 	}
 	if cursor == nil {
+		// The first sync is a snapshot of the open orders, in change order,
+		// a page at a time: when there are more, the cursor is the last one's
+		// sequence and the next call's changes hold the rest.
 		var res SyncResult
 		err := s.tx.InTx(ctx, func(ctx context.Context) error {
 			max, err := s.repo.MaxChangeSeq(ctx)
 			if err != nil {
 				return err
 			}
-			items, err := s.repo.OpenAssigned(ctx, actor.UserID)
+			items, err := s.repo.OpenAssigned(ctx, actor.UserID, SyncLimit+1)
 			res = SyncResult{Items: items, Removed: []uuid.UUID{}, Cursor: max}
+			if len(items) > SyncLimit {
+				res.Items, res.HasMore, res.Cursor = items[:SyncLimit], true, items[SyncLimit-1].ChangeSeq
+			}
 			return err
 		})
 		return res, err

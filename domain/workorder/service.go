@@ -46,7 +46,9 @@ type Repository interface {
 	// Changes lists orders ever assigned to the technician whose ChangeSeq is
 	// above after, in ChangeSeq order, at most limit.
 	Changes(ctx context.Context, technicianID uuid.UUID, after int64, limit int) ([]Order, error)
-	OpenAssigned(ctx context.Context, technicianID uuid.UUID) ([]Order, error)
+	// OpenAssigned lists the technician's unfinished orders in ChangeSeq
+	// order, at most limit.
+	OpenAssigned(ctx context.Context, technicianID uuid.UUID, limit int) ([]Order, error)
 	MaxChangeSeq(ctx context.Context) (int64, error)
 	// SaveLocation keeps a technician's latest position; an older report
 	// than the one stored changes nothing.
@@ -310,13 +312,16 @@ type Edit struct {
 
 // Edit changes an order's details (staff) while it is not completed.
 func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit) (Order, error) {
-	return s.change(ctx, id, version, func(_ context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
+	allowed := func(actor domain.Actor, o Order) error {
 		if !actor.IsStaff() {
-			return "", nil, domain.Forbidden("only staff may edit work orders")
+			return domain.Forbidden("only staff may edit work orders")
 		}
 		if !o.Status.Open() {
-			return "", nil, stateConflict(*o, "edited")
+			return stateConflict(o, "edited")
 		}
+		return nil
+	}
+	return s.change(ctx, id, version, allowed, func(_ context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
 		var fe domain.FieldErrors
 		changes := map[string]any{}
 		if in.Description != nil {
@@ -343,19 +348,25 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit)
 			o.ContactPhone = domain.OptionalPhone(&fe, "contact_phone", in.ContactPhone.Value)
 			changes["contact_phone"] = o.ContactPhone
 		}
-		return "work_order.edited", changes, fe.Err()
+		if err := fe.Err(); err != nil || len(changes) == 0 {
+			return "", nil, err // an edit that changes nothing is no event
+		}
+		return "work_order.edited", changes, nil
 	})
 }
 
 // Transition performs a lifecycle action.
 func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c Command) (Order, error) {
-	return s.change(ctx, id, version, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
-		if !mayAct(actor, *o, c) {
-			return "", nil, domain.Forbidden("your role may not %s this work order", c.Action)
+	allowed := func(actor domain.Actor, o Order) error {
+		if !mayAct(actor, o, c) {
+			return domain.Forbidden("your role may not %s this work order", c.Action)
 		}
-		if !stateAllows(*o, c.Action) {
-			return "", nil, stateConflict(*o, string(c.Action))
+		if !stateAllows(o, c.Action) {
+			return stateConflict(o, string(c.Action))
 		}
+		return nil
+	}
+	return s.change(ctx, id, version, allowed, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
 		if c.Action == Assign && c.Contractor == nil || c.Action == Reopen && c.TechnicianID != uuid.Nil {
 			if err := s.checkTechnician(ctx, c.TechnicianID); err != nil {
 				return "", nil, err
@@ -400,10 +411,12 @@ func stateConflict(o Order, what string) error {
 		Extra:  map[string]any{"current_state": string(o.Status), "allowed_actions": allowed}}
 }
 
-// change loads an order, checks visibility and version, applies fn and
-// saves it with its event, all in one transaction; fn gets the context that
-// carries it.
-func (s *Service) change(ctx context.Context, id uuid.UUID, version *int,
+// change loads an order and applies fn, saving the order with fn's event,
+// all in one transaction; fn gets the context that carries it. Checks run in
+// the order of RFC 9110 §13.2.1: the request must be one that would succeed
+// (visible 404, role 403, state 409) before its precondition is judged
+// (If-Match 428, 412). fn returning no event type changes nothing.
+func (s *Service) change(ctx context.Context, id uuid.UUID, version *int, allowed func(actor domain.Actor, o Order) error,
 	fn func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error)) (Order, error) {
 	actor, err := domain.MustActor(ctx)
 	if err != nil {
@@ -422,6 +435,9 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, version *int,
 		if !ok {
 			return domain.NotFound("work order")
 		}
+		if err := allowed(actor, o); err != nil {
+			return err
+		}
 		if version == nil {
 			return &domain.Error{Kind: domain.KindPreconditionRequired, Detail: "send If-Match with the order's current ETag"}
 		}
@@ -432,7 +448,8 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, version *int,
 		now := s.clock.Now()
 		prev := o.Version
 		typ, data, err := fn(ctx, actor, &o, now)
-		if err != nil {
+		if err != nil || typ == "" {
+			out = o
 			return err
 		}
 		o.Version++

@@ -424,9 +424,9 @@ func (s WorkOrders) Changes(ctx context.Context, technicianID uuid.UUID, after i
 }
 
 // OpenAssigned lists the orders now assigned to the technician and not finished.
-func (s WorkOrders) OpenAssigned(ctx context.Context, technicianID uuid.UUID) ([]workorder.Order, error) {
+func (s WorkOrders) OpenAssigned(ctx context.Context, technicianID uuid.UUID, limit int) ([]workorder.Order, error) {
 	var rows []workOrderRow
-	err := s.db.conn(ctx).Where("technician_id = ? AND status IN "+openStatuses, technicianID).Order("change_seq").Find(&rows).Error
+	err := s.db.conn(ctx).Where("technician_id = ? AND status IN "+openStatuses, technicianID).Order("change_seq").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("sync open orders: %w", err)
 	}
