@@ -84,6 +84,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 			_ = db.Close()
 		}
 	}()
+	if cfg.DBMaxConns > 0 {
+		db.SQL().SetMaxOpenConns(cfg.DBMaxConns)
+		db.SQL().SetMaxIdleConns(cfg.DBMaxConns)
+	}
 	secret, err := jwtSecret(cfg, db.Dialect(), logger)
 	if err != nil {
 		return nil, err

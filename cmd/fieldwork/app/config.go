@@ -37,6 +37,7 @@ type Config struct {
 	JobPollInterval   time.Duration
 	DisableBackground bool
 	SLA               workorder.SLATerms
+	DBMaxConns        int
 
 	// Set by tests, not by the environment.
 	Clock  domain.Clock
@@ -112,6 +113,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		LoginMaxPerUser: num("FIELDWORK_LOGIN_MAX_PER_USER", 5),
 		LoginMaxPerAddr: num("FIELDWORK_LOGIN_MAX_PER_ADDRESS", 20),
 		RateLimit:       num("FIELDWORK_RATE_LIMIT", 1200),
+		DBMaxConns:      num("FIELDWORK_DB_MAX_CONNS", 0),
 		TrustProxy:      boolean("FIELDWORK_TRUST_PROXY", false),
 		ShutdownTimeout: dur("FIELDWORK_SHUTDOWN_TIMEOUT", 15*time.Second),
 		JobPollInterval: time.Second,
