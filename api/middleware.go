@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -54,9 +55,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			id = uuid.Must(uuid.NewV7()).String()
 		}
 		c.Response().Header().Set(HeaderRequestID, id)
-		logger := s.logger.With("request_id", id)
-		ctx := context.WithValue(withLogger(req.Context(), logger), clientAddrKey{}, c.RealIP())
-		c.SetRequest(req.WithContext(ctx))
+		ctx := context.WithValue(req.Context(), requestInfoKey{}, &requestInfo{id: id, addr: c.RealIP(), logger: s.logger})
+		req = req.WithContext(ctx)
+		c.SetRequest(req)
 
 		if err := next(c); err != nil {
 			c.Error(err)
@@ -71,8 +72,11 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			s.metrics.requests.WithLabelValues(route, req.Method, status).Inc()
 			s.metrics.duration.WithLabelValues(route, req.Method, status).Observe(elapsed.Seconds())
 		}
-		logger.Info("request", "method", req.Method, "route", route, "path", req.URL.Path, "status", c.Response().Status,
-			"duration_ms", float64(elapsed.Microseconds())/1000, "bytes", c.Response().Size)
+		if s.logger.Enabled(ctx, slog.LevelInfo) {
+			s.logger.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", req.Method),
+				slog.String("route", route), slog.String("path", req.URL.Path), slog.Int("status", c.Response().Status),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.Int64("bytes", c.Response().Size))
+		}
 		return nil
 	}
 }

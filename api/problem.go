@@ -148,24 +148,27 @@ func errorHandler(err error, c echo.Context) {
 	_ = writeProblem(c, p)
 }
 
-type loggerKey struct{}
-
-func withLogger(ctx context.Context, l *slog.Logger) context.Context {
-	return context.WithValue(ctx, loggerKey{}, l)
+// requestInfo is what the outermost middleware learns of a request.
+type requestInfo struct {
+	id, addr string
+	logger   *slog.Logger
 }
 
-// loggerFrom is the request's logger, which carries its request id.
+type requestInfoKey struct{}
+
+// loggerFrom is the request's logger, which carries its request id. It is
+// built when something is logged, not for every request.
 func loggerFrom(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		return l
+	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		return ri.logger.With("request_id", ri.id)
 	}
 	return slog.Default()
 }
 
-type clientAddrKey struct{}
-
 // clientAddr is the caller's address as the request's IP extractor sees it.
 func clientAddr(ctx context.Context) string {
-	s, _ := ctx.Value(clientAddrKey{}).(string)
-	return s
+	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		return ri.addr
+	}
+	return ""
 }

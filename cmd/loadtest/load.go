@@ -29,6 +29,24 @@ type result struct {
 	rps                 float64
 }
 
+// merge adds up rounds of one scenario.
+func merge(rs []result) result {
+	out := result{name: rs[0].name}
+	var secs float64
+	for _, r := range rs {
+		out.count += r.count
+		out.failed += r.failed
+		secs += float64(r.count) / r.rps
+		out.p50 = max(out.p50, r.p50)
+		out.p90 = max(out.p90, r.p90)
+		out.p99 = max(out.p99, r.p99)
+		out.maxL = max(out.maxL, r.maxL)
+	}
+	out.rps = float64(out.count) / secs
+	out.name += fmt.Sprintf(" (%d alternating rounds; worst round's quantiles)", len(rs))
+	return out
+}
+
 func summarize(name string, lat []time.Duration, failed int, elapsed time.Duration) result {
 	slices.Sort(lat)
 	q := func(p float64) time.Duration {
@@ -150,20 +168,36 @@ func (f *fixture) compareGet(ctx context.Context, o options) (fw, bare []result,
 		}
 	}
 	n := o.readRate * int(o.duration.Seconds())
-	for _, s := range []struct {
+	servers := []struct {
 		base string
 		out  *[]result
-	}{{f.appURL, &fw}, {f.bareURL, &bare}} {
+	}{{f.appURL, &fw}, {f.bareURL, &bare}}
+	for _, s := range servers {
 		closedLoop(ctx, "warm-up", 16, 3*time.Second, get(s.base))
 		*s.out = append(*s.out, constantRate(ctx, fmt.Sprintf("%d req/s", o.readRate), o.readRate, n, get(s.base)))
-		stop := func() {}
-		if s.base == f.appURL && o.cpuProfile != "" {
-			if stop, err = startProfile(o.cpuProfile); err != nil {
-				return nil, nil, err
+	}
+	// The ceiling alternates short rounds between the two servers, so that
+	// drift on the machine (caches warming, other work) falls on both alike.
+	const rounds = 4
+	ceilings := make([][]result, len(servers))
+	for round := range rounds {
+		for i, s := range servers {
+			stop := func() {}
+			if o.cpuProfile != "" && round == rounds-1 {
+				path := o.cpuProfile
+				if s.base == f.bareURL {
+					path += ".bare"
+				}
+				if stop, err = startProfile(path); err != nil {
+					return nil, nil, err
+				}
 			}
+			ceilings[i] = append(ceilings[i], closedLoop(ctx, "max throughput, 32 clients", 32, o.duration/rounds, get(s.base)))
+			stop()
 		}
-		*s.out = append(*s.out, closedLoop(ctx, "max throughput, 32 clients", 32, o.duration/2, get(s.base)))
-		stop()
+	}
+	for i, s := range servers {
+		*s.out = append(*s.out, merge(ceilings[i]))
 	}
 	for _, r := range append(fw, bare...) {
 		if r.failed > 0 {

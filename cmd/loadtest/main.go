@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long each constant-rate scenario runs")
 	fs.BoolVar(&o.skipSeed, "skip-seed", false, "reuse an already seeded database")
 	fs.IntVar(&o.boardPages, "board-samples", 200, "requests per dispatch-board page measured")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of fieldwork's max-throughput GET scenario here")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write CPU profiles of the max-throughput GET scenarios here (the floor's with .bare appended)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -151,12 +153,14 @@ func (s Auth) Principal(ctx context.Context, sessionID uuid.UUID) (auth.Principa
 		Disabled   bool
 		RevokedAt  *time.Time
 	}
-	err := s.db.conn(ctx).Table("auth_sessions AS s").
-		Select("u.id, u.role, u.customer_id, u.disabled, s.revoked_at").
-		Joins("JOIN users AS u ON u.id = s.user_id").
-		Where("s.id = ?", sessionID).Take(&r).Error
+	err := s.db.sqlConn(ctx).QueryRowContext(ctx, `SELECT u.id, u.role, u.customer_id, u.disabled, s.revoked_at
+		FROM auth_sessions AS s JOIN users AS u ON u.id = s.user_id WHERE s.id = $1`, sessionID).
+		Scan(&r.ID, &r.Role, &r.CustomerID, &r.Disabled, &r.RevokedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return auth.Principal{}, domain.NotFound("session")
+	}
 	if err != nil {
-		return auth.Principal{}, notFound(err, "session")
+		return auth.Principal{}, fmt.Errorf("read session: %w", err)
 	}
 	p := auth.Principal{UserID: r.ID, Role: domain.Role(r.Role), Disabled: r.Disabled, Revoked: r.RevokedAt != nil}
 	if r.CustomerID != nil {

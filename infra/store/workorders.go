@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -169,6 +171,30 @@ func deref(s *string) string {
 	return *s
 }
 
+// workOrderColumns are the columns scanWorkOrder reads, in its order.
+const workOrderColumns = "id, number, type, status, version, customer_id, site_address, site_lat, site_lng, description, fault_symptoms, priority, contact_name, contact_phone, product_model, purchase_date, required_skills, technician_id, contractor_name, contractor_phone, contractor_reason, checkin_lat, checkin_lng, checkin_accuracy_m, checkin_distance_m, checkin_far, checkin_at, resolution, hold_reason, held_from, created_by, created_at, updated_at, change_seq, respond_by, resolve_by, resolve_deadline, paused_seconds, approved_at, departed_at, arrived_at, completed_at, closed_at, cancelled_at, hold_started_at"
+
+// scanWorkOrder reads one row of workOrderColumns.
+func scanWorkOrder(sc interface{ Scan(dest ...any) error }) (workOrderRow, error) {
+	var r workOrderRow
+	err := sc.Scan(&r.ID, &r.Number, &r.Type, &r.Status, &r.Version, &r.CustomerID, &r.SiteAddress, &r.SiteLat, &r.SiteLng, &r.Description, &r.FaultSymptoms, &r.Priority, &r.ContactName, &r.ContactPhone, &r.ProductModel, &r.PurchaseDate, &r.RequiredSkills, &r.TechnicianID, &r.ContractorName, &r.ContractorPhone, &r.ContractorReason, &r.CheckinLat, &r.CheckinLng, &r.CheckinAccuracyM, &r.CheckinDistanceM, &r.CheckinFar, &r.CheckinAt, &r.Resolution, &r.HoldReason, &r.HeldFrom, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt, &r.ChangeSeq, &r.RespondBy, &r.ResolveBy, &r.ResolveDeadline, &r.PausedSeconds, &r.ApprovedAt, &r.DepartedAt, &r.ArrivedAt, &r.CompletedAt, &r.ClosedAt, &r.CancelledAt, &r.HoldStartedAt)
+	return r, err
+}
+
+// scanWorkOrders reads every row and closes rows.
+func scanWorkOrders(rows *sql.Rows) ([]workOrderRow, error) {
+	defer rows.Close()
+	var out []workOrderRow
+	for rows.Next() {
+		r, err := scanWorkOrder(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // WorkOrders stores work orders, their vehicles and assignment history.
 type WorkOrders struct{ db *DB }
 
@@ -212,9 +238,13 @@ func (s WorkOrders) Update(ctx context.Context, o workorder.Order, prevVersion i
 
 // ByID finds an order.
 func (s WorkOrders) ByID(ctx context.Context, id uuid.UUID) (workorder.Order, error) {
-	var r workOrderRow
-	if err := s.db.conn(ctx).Take(&r, "id = ?", id).Error; err != nil {
-		return workorder.Order{}, notFound(err, "work order")
+	r, err := scanWorkOrder(s.db.sqlConn(ctx).QueryRowContext(ctx,
+		"SELECT "+workOrderColumns+" FROM work_orders WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return workorder.Order{}, domain.NotFound("work order")
+	}
+	if err != nil {
+		return workorder.Order{}, fmt.Errorf("read work order: %w", err)
 	}
 	out, err := s.withVehicles(ctx, []workOrderRow{r})
 	if err != nil {
@@ -231,12 +261,25 @@ func (s WorkOrders) withVehicles(ctx context.Context, rows []workOrderRow) ([]wo
 	}
 	byOrder := map[uuid.UUID][]uuid.UUID{}
 	if len(ids) > 0 {
-		var vs []workOrderVehicleRow
-		if err := s.db.conn(ctx).Where("work_order_id IN ?", ids).Order("work_order_id, position").Find(&vs).Error; err != nil {
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		rows, err := s.db.sqlConn(ctx).QueryContext(ctx,
+			"SELECT work_order_id, vehicle_id FROM work_order_vehicles WHERE work_order_id IN ("+placeholders(len(ids))+") ORDER BY work_order_id, position", args...)
+		if err != nil {
 			return nil, fmt.Errorf("load work order vehicles: %w", err)
 		}
-		for _, v := range vs {
-			byOrder[v.WorkOrderID] = append(byOrder[v.WorkOrderID], v.VehicleID)
+		defer rows.Close()
+		for rows.Next() {
+			var o, v uuid.UUID
+			if err := rows.Scan(&o, &v); err != nil {
+				return nil, fmt.Errorf("load work order vehicles: %w", err)
+			}
+			byOrder[o] = append(byOrder[o], v)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("load work order vehicles: %w", err)
 		}
 	}
 	out := make([]workorder.Order, len(rows))
@@ -323,7 +366,11 @@ func (s WorkOrders) List(ctx context.Context, f workorder.Filter, p domain.PageR
 		}
 		q = q.Order("id DESC")
 	}
-	if err := q.Limit(p.Limit + 1).Find(&rows).Error; err != nil {
+	sqlRows, err := rowsOf(q.Select(workOrderColumns).Limit(p.Limit + 1))
+	if err == nil {
+		rows, err = scanWorkOrders(sqlRows)
+	}
+	if err != nil {
 		return domain.Page[workorder.Order]{}, fmt.Errorf("list work orders: %w", err)
 	}
 	page := domain.Page[workorder.Order]{}
@@ -413,10 +460,13 @@ func (s WorkOrders) EverAssigned(ctx context.Context, orderID, technicianID uuid
 
 // Changes lists the technician's orders changed after a sequence.
 func (s WorkOrders) Changes(ctx context.Context, technicianID uuid.UUID, after int64, limit int) ([]workorder.Order, error) {
-	var rows []workOrderRow
-	err := s.db.conn(ctx).
+	sqlRows, err := rowsOf(s.db.conn(ctx).Model(&workOrderRow{}).Select(workOrderColumns).
 		Where("change_seq > ? AND id IN (SELECT work_order_id FROM work_order_assignments WHERE technician_id = ?)", after, technicianID).
-		Order("change_seq").Limit(limit).Find(&rows).Error
+		Order("change_seq").Limit(limit))
+	var rows []workOrderRow
+	if err == nil {
+		rows, err = scanWorkOrders(sqlRows)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sync changes: %w", err)
 	}
@@ -425,8 +475,12 @@ func (s WorkOrders) Changes(ctx context.Context, technicianID uuid.UUID, after i
 
 // OpenAssigned lists the orders now assigned to the technician and not finished.
 func (s WorkOrders) OpenAssigned(ctx context.Context, technicianID uuid.UUID, limit int) ([]workorder.Order, error) {
+	sqlRows, err := rowsOf(s.db.conn(ctx).Model(&workOrderRow{}).Select(workOrderColumns).
+		Where("technician_id = ? AND status IN "+openStatuses, technicianID).Order("change_seq").Limit(limit))
 	var rows []workOrderRow
-	err := s.db.conn(ctx).Where("technician_id = ? AND status IN "+openStatuses, technicianID).Order("change_seq").Limit(limit).Find(&rows).Error
+	if err == nil {
+		rows, err = scanWorkOrders(sqlRows)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sync open orders: %w", err)
 	}
