@@ -172,6 +172,27 @@ type req struct {
 // do sends r and fails the test unless the response matches openapi.yaml.
 func (e *env) do(t *testing.T, r req) response {
 	t.Helper()
+	return e.exchange(t, e.buildRequest(t, r))
+}
+
+// exchange sends hr, checks the response against openapi.yaml and fails on
+// a 5xx other than a readiness 503.
+func (e *env) exchange(t *testing.T, hr *http.Request) response {
+	t.Helper()
+	out, err := e.send(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.checkSpec(t, hr, out)
+	if out.Status >= 500 && out.Status != http.StatusServiceUnavailable {
+		t.Fatalf("%s %s: %d %s", hr.Method, hr.URL.Path, out.Status, out.Body)
+	}
+	return out
+}
+
+// buildRequest turns r into an HTTP request to the env's server.
+func (e *env) buildRequest(t *testing.T, r req) *http.Request {
+	t.Helper()
 	var body io.Reader
 	switch b := r.body.(type) {
 	case nil:
@@ -199,21 +220,18 @@ func (e *env) do(t *testing.T, r req) response {
 	for k, v := range r.header {
 		hr.Header.Set(k, v)
 	}
+	return hr
+}
+
+// send sends hr without touching the test: safe on any goroutine.
+func (e *env) send(hr *http.Request) (response, error) {
 	res, err := e.srv.Client().Do(hr)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := response{Status: res.StatusCode, Header: res.Header, Body: raw}
-	e.checkSpec(t, hr, out)
-	if res.StatusCode >= 500 && res.StatusCode != http.StatusServiceUnavailable {
-		t.Fatalf("%s %s: %d %s", r.method, r.path, res.StatusCode, raw)
-	}
-	return out
+	return response{Status: res.StatusCode, Header: res.Header, Body: raw}, err
 }
 
 // checkSpec validates a response against the operation it answered.

@@ -212,21 +212,7 @@ func (e *env) doStreamed(t *testing.T, method, path, token string, body io.Reade
 	if token != "" {
 		hr.Header.Set("Authorization", "Bearer "+token)
 	}
-	res, err := e.srv.Client().Do(hr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := response{Status: res.StatusCode, Header: res.Header, Body: raw}
-	e.checkSpec(t, hr, out)
-	if res.StatusCode >= 500 {
-		t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, raw)
-	}
-	return out
+	return e.exchange(t, hr)
 }
 
 // mustJSON marshals v.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -36,46 +35,6 @@ func eachFootingTwice(t *testing.T, fn func(t *testing.T, a, b *env), opts ...op
 			fn(t, a, b)
 		})
 	}
-}
-
-// buildRequest turns r into an HTTP request to the env's server.
-func (e *env) buildRequest(t *testing.T, r req) *http.Request {
-	t.Helper()
-	var body io.Reader
-	switch b := r.body.(type) {
-	case nil:
-	case string:
-		body = strings.NewReader(b)
-	case []byte:
-		body = bytes.NewReader(b)
-	default:
-		body = bytes.NewReader(mustJSON(t, b))
-	}
-	hr, err := http.NewRequest(r.method, e.srv.URL+r.path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		hr.Header.Set("Content-Type", "application/json")
-	}
-	if r.token != "" {
-		hr.Header.Set("Authorization", "Bearer "+r.token)
-	}
-	for k, v := range r.header {
-		hr.Header.Set(k, v)
-	}
-	return hr
-}
-
-// send sends hr without touching the test: safe on any goroutine.
-func (e *env) send(hr *http.Request) (response, error) {
-	res, err := e.srv.Client().Do(hr)
-	if err != nil {
-		return response{}, err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	return response{Status: res.StatusCode, Header: res.Header, Body: raw}, err
 }
 
 // sendTogether sends every request at once, each from its own goroutine,
