@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fieldwork/fieldwork/domain"
+	"github.com/fieldwork/fieldwork/domain/workorder"
 )
 
 // workOrder is the part of a work order the tests read.
@@ -208,6 +209,62 @@ func TestUpdateWorkOrder_AnEditThatChangesNothingIsNoEvent(t *testing.T) {
 		e.do(t, req{method: "GET", path: "/v1/work-orders/" + o.ID.String() + "/events", token: f.manager.Token}).expect(t, 200).decode(t, &tl)
 		if got.Version != 1 || len(tl.Items) != 1 {
 			t.Fatalf("version %d, %d events", got.Version, len(tl.Items))
+		}
+	})
+}
+
+// The stored milestones, and so every number the order shows, are what its
+// timeline says: replaying the events gives the same durations and SLA.
+func TestWorkOrder_TimelineExplainsItsNumbers(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		o := e.createOrder(t, f.manager.Token, repairBody(f, "high"))
+		e.advance(t, &f, 7*time.Minute)
+		o = e.step(t, f.manager.Token, o, "approve", nil)
+		o = e.step(t, f.dispatcher.Token, o, "assign", map[string]any{"technician_id": f.tech.ID})
+		o = e.step(t, f.tech.Token, o, "accept", nil)
+		e.advance(t, &f, 13*time.Minute)
+		o = e.step(t, f.tech.Token, o, "depart", checklistOK)
+		e.advance(t, &f, 9*time.Minute)
+		o = e.step(t, f.tech.Token, o, "hold", map[string]any{"reason": "road closed"})
+		e.advance(t, &f, 31*time.Minute)
+		o = e.step(t, f.tech.Token, o, "resume", nil)
+		e.advance(t, &f, 5*time.Minute)
+		o = e.step(t, f.tech.Token, o, "arrive", map[string]any{"lat": 22.5431, "lng": 114.0579})
+		e.advance(t, &f, 44*time.Minute)
+		o = e.step(t, f.tech.Token, o, "complete", map[string]any{"resolution": "new SIM"})
+
+		var tl struct {
+			Items []struct {
+				Type string         `json:"type"`
+				At   time.Time      `json:"at"`
+				From *string        `json:"from"`
+				To   *string        `json:"to"`
+				Data map[string]any `json:"data"`
+			} `json:"items"`
+		}
+		e.do(t, req{method: "GET", path: "/v1/work-orders/" + o.ID.String() + "/events", token: f.manager.Token}).expect(t, 200).decode(t, &tl)
+		events := make([]domain.Event, len(tl.Items))
+		for i, it := range tl.Items {
+			events[i] = domain.Event{Type: it.Type, At: it.At, Data: it.Data}
+		}
+		times, err := workorder.Replay(events, workorder.DefaultSLA())
+		if err != nil {
+			t.Fatal(err)
+		}
+		replayed := workorder.Order{Status: workorder.Completed, CreatedAt: tl.Items[0].At, Times: times}
+		d := replayed.Durations()
+		if *d.Response != *o.ResponseMinutes || *d.Wait != *o.WaitMinutes || *d.Travel != *o.TravelMinutes || *d.Repair != *o.RepairMinutes {
+			t.Fatalf("replayed %d/%d/%d/%d, order shows %d/%d/%d/%d", *d.Response, *d.Wait, *d.Travel, *d.Repair,
+				*o.ResponseMinutes, *o.WaitMinutes, *o.TravelMinutes, *o.RepairMinutes)
+		}
+		sla := replayed.SLAAt(e.clock.Now())
+		if !sla.RespondBy.Equal(o.SLA.RespondBy) || !sla.ResolveBy.Equal(o.SLA.ResolveBy) || int(sla.Paused/time.Minute) != o.SLA.PausedMinutes ||
+			sla.ResponseBreached != o.SLA.ResponseBreached || sla.ResolutionBreached != o.SLA.ResolutionBreached {
+			t.Fatalf("replayed SLA %+v, order shows %+v", sla, o.SLA)
+		}
+		if o.SLA.PausedMinutes != 31 || *o.TravelMinutes != 45 {
+			t.Fatalf("paused %d travel %d", o.SLA.PausedMinutes, *o.TravelMinutes)
 		}
 	})
 }

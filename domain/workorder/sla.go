@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/fieldwork/fieldwork/domain"
 )
 
 // SLATerms are the on-site deadlines per priority; resolution is due
@@ -133,4 +135,56 @@ func (o Order) AtRisk(now time.Time) bool {
 		return true
 	}
 	return o.Status != OnHold && !o.Times.ResolveBy.Add(o.Times.Paused).After(soon)
+}
+
+// Replay recomputes an order's milestones from its timeline, so that a test
+// can hold the stored numbers to the events that explain them. respond_by
+// and resolve_by come from the terms and the priority the timeline last set.
+func Replay(events []domain.Event, terms SLATerms) (Times, error) {
+	var t Times
+	var created time.Time
+	var priority Priority
+	for _, e := range events {
+		at := e.At
+		switch strings.TrimPrefix(e.Type, "work_order.") {
+		case "created":
+			created = at
+			p, _ := e.Data["priority"].(string)
+			priority = Priority(p)
+		case "edited":
+			if ch, ok := e.Data["priority"].(map[string]any); ok {
+				p, _ := ch["to"].(string)
+				priority = Priority(p)
+			}
+		case string(Approve):
+			setOnce(&t.ApprovedAt, at)
+		case string(Depart):
+			setOnce(&t.DepartedAt, at)
+		case string(Arrive):
+			setOnce(&t.ArrivedAt, at)
+		case string(Complete):
+			t.CompletedAt = &at
+		case string(Close):
+			t.ClosedAt = &at
+		case string(Reopen):
+			t.ClosedAt = nil
+		case string(Hold):
+			t.HoldStartedAt = &at
+		case string(Resume), string(Cancel):
+			if t.HoldStartedAt != nil {
+				t.Paused += at.Sub(*t.HoldStartedAt)
+				t.HoldStartedAt = nil
+			}
+			if e.Type == "work_order.cancel" {
+				t.CancelledAt = &at
+			}
+		}
+	}
+	d, ok := terms.Respond[priority]
+	if created.IsZero() || !ok {
+		return Times{}, fmt.Errorf("replay: the timeline has no creation with a known priority")
+	}
+	t.RespondBy = created.Add(d)
+	t.ResolveBy = created.Add(d * time.Duration(terms.ResolveFactor))
+	return t, nil
 }
