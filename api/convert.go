@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/google/uuid"
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/fieldwork/fieldwork/domain"
@@ -60,4 +61,12 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// nullableID is an optional id: null when zero.
+func nullableID(id uuid.UUID) nullable.Nullable[uuid.UUID] {
+	if id == uuid.Nil {
+		return nullable.NewNullNullable[uuid.UUID]()
+	}
+	return nullable.NewNullableWithValue(id)
 }

@@ -66,7 +66,9 @@ func eachFooting(t *testing.T, fn func(t *testing.T, e *env), opts ...option) {
 	t.Helper()
 	for _, f := range storetest.Footings(t) {
 		t.Run(f.Name, func(t *testing.T) {
-			fn(t, newEnv(t, f, opts...))
+			e := newEnv(t, f, opts...)
+			fn(t, e)
+			e.checkCustody(t)
 		})
 	}
 }

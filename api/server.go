@@ -18,8 +18,11 @@ import (
 	"github.com/fieldwork/fieldwork/api/gen"
 	"github.com/fieldwork/fieldwork/domain"
 	"github.com/fieldwork/fieldwork/domain/auth"
+	"github.com/fieldwork/fieldwork/domain/billing"
+	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
 	"github.com/fieldwork/fieldwork/domain/idempotency"
+	"github.com/fieldwork/fieldwork/domain/photo"
 	"github.com/fieldwork/fieldwork/domain/user"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
 	"github.com/fieldwork/fieldwork/domain/workorder"
@@ -41,6 +44,9 @@ type Config struct {
 	Customers  *customer.Service
 	Vehicles   *vehicle.Service
 	WorkOrders *workorder.Service
+	Photos     *photo.Service
+	Custody    *custody.Service
+	Billing    *billing.Service
 	// Tx and Idempotency make retried POSTs with an Idempotency-Key safe.
 	Tx          domain.Transactor
 	Idempotency idempotency.Store

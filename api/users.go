@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 
-	"github.com/google/uuid"
-
 	"github.com/fieldwork/fieldwork/api/gen"
 	"github.com/fieldwork/fieldwork/domain"
 	"github.com/fieldwork/fieldwork/domain/user"
@@ -16,10 +14,7 @@ func userDTO(u user.User) gen.User {
 	if out.Skills == nil {
 		out.Skills = []string{}
 	}
-	out.CustomerId = nullableOf[uuid.UUID](nil)
-	if u.CustomerID != uuid.Nil {
-		out.CustomerId = nullableOf(&u.CustomerID)
-	}
+	out.CustomerId = nullableID(u.CustomerID)
 	return out
 }
 

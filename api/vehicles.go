@@ -9,7 +9,8 @@ import (
 
 func vehicleDTO(v vehicle.Vehicle) gen.Vehicle {
 	return gen.Vehicle{Id: v.ID, CustomerId: v.CustomerID, Plate: v.Plate, Vin: nullableOf(v.VIN), Model: nullableOf(v.Model),
-		DriverName: nullableOf(v.DriverName), DriverPhone: nullableOf(v.DriverPhone), CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
+		DriverName: nullableOf(v.DriverName), DriverPhone: nullableOf(v.DriverPhone), TerminalId: nullableID(v.TerminalID), SimId: nullableID(v.SimID),
+		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
 }
 
 // CreateVehicle registers a vehicle.

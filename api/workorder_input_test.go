@@ -327,7 +327,13 @@ func TestWorkOrderArrive_200_FarFromTheSiteIsAcceptedAndFlagged(t *testing.T) {
 		if d, _ := ev.Data["distance_m"].(float64); ev.Type != "work_order.arrive" || ev.Data["far_from_site"] != true || d <= 500 {
 			t.Fatalf("arrive event %s", woJSON(ev))
 		}
-		// Completing a flagged visit works as usual.
+		// Completing a flagged visit works as usual, once every vehicle is fitted.
+		photo := e.evidence(t, c.tech.Token, o.ID)
+		for _, v := range c.vehicles {
+			term, sim := e.stock(t, 12)
+			e.do(t, req{method: "POST", path: "/v1/work-orders/" + o.ID.String() + "/installations", token: c.tech.Token,
+				body: map[string]any{"vehicle_id": v, "terminal_id": term.ID, "sim_id": sim.ID, "photo_ids": []uuid.UUID{photo}}}).expect(t, 201)
+		}
 		o = e.woStep(t, c.tech.Token, o, "complete", map[string]any{"resolution": "fitted both trackers"})
 		if o.Status != "completed" || !o.FarFromSite {
 			t.Fatalf("completed %+v", o)

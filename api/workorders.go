@@ -12,6 +12,7 @@ import (
 
 	"github.com/fieldwork/fieldwork/api/gen"
 	"github.com/fieldwork/fieldwork/domain"
+	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/workorder"
 )
 
@@ -57,7 +58,7 @@ func minutesOf(m *int) nullable.Nullable[gen.Minutes] {
 	return nullableOf(&v)
 }
 
-func (s *Server) workOrderDTO(o workorder.Order) gen.WorkOrder {
+func (s *Server) workOrderDTO(o workorder.Order, acts []custody.Action) gen.WorkOrder {
 	now := s.cfg.Now()
 	sla := o.SLAAt(now)
 	d := o.Durations()
@@ -85,10 +86,7 @@ func (s *Server) workOrderDTO(o workorder.Order) gen.WorkOrder {
 	} else {
 		out.PurchaseDate = nullableOf[openapi_types.Date](nil)
 	}
-	out.TechnicianId = nullableOf[uuid.UUID](nil)
-	if o.TechnicianID != uuid.Nil {
-		out.TechnicianId = nullableOf(&o.TechnicianID)
-	}
+	out.TechnicianId = nullableID(o.TechnicianID)
 	out.Contractor = nullableOf[gen.Contractor](nil)
 	if c := o.Contractor; c != nil {
 		out.Contractor = nullableOf(&gen.Contractor{Name: c.Name, Phone: c.Phone, Reason: c.Reason})
@@ -99,11 +97,51 @@ func (s *Server) workOrderDTO(o workorder.Order) gen.WorkOrder {
 			DistanceM: nullableOf(ci.DistanceM), FarFromSite: ci.Far, At: ci.At})
 		out.FarFromSite = ci.Far
 	}
+	out.Installations, out.Swaps = []gen.Installation{}, []gen.Swap{}
+	for _, a := range acts {
+		if a.Install {
+			out.Installations = append(out.Installations, installationDTO(a))
+		} else {
+			out.Swaps = append(out.Swaps, swapDTO(a))
+		}
+	}
+	out.WarrantyAtApproval = nullableOf[gen.WarrantySnapshot](nil)
+	if w := o.Warranty; w != nil {
+		out.WarrantyAtApproval = nullableOf(&gen.WarrantySnapshot{TerminalId: nullableID(w.TerminalID), InWarranty: w.InWarranty,
+			EndsOn: nullableDate(w.EndsOn)})
+	}
 	out.Hold = nullableOf[gen.Hold](nil)
 	if o.Status == workorder.OnHold && o.HoldReason != nil && o.Times.HoldStartedAt != nil {
 		out.Hold = nullableOf(&gen.Hold{Reason: *o.HoldReason, ResumesTo: gen.WorkOrderStatus(o.HeldFrom), Since: *o.Times.HoldStartedAt})
 	}
 	return out
+}
+
+// workOrderDTOs converts orders with their installations and swaps, read
+// for all of them in one query.
+func (s *Server) workOrderDTOs(ctx context.Context, orders []workorder.Order) ([]gen.WorkOrder, error) {
+	ids := make([]uuid.UUID, len(orders))
+	for i, o := range orders {
+		ids[i] = o.ID
+	}
+	acts, err := s.cfg.Custody.ForOrders(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gen.WorkOrder, len(orders))
+	for i, o := range orders {
+		out[i] = s.workOrderDTO(o, acts[o.ID])
+	}
+	return out, nil
+}
+
+// oneWorkOrder converts one order and its ETag.
+func (s *Server) oneWorkOrder(ctx context.Context, o workorder.Order) (gen.WorkOrder, *string, error) {
+	dtos, err := s.workOrderDTOs(ctx, []workorder.Order{o})
+	if err != nil {
+		return gen.WorkOrder{}, nil, err
+	}
+	return dtos[0], etag(o.Version), nil
 }
 
 // CreateWorkOrder records an install or repair request.
@@ -122,9 +160,12 @@ func (s *Server) CreateWorkOrder(ctx context.Context, req gen.CreateWorkOrderReq
 	if err != nil {
 		return nil, err
 	}
+	dto, tag, err := s.oneWorkOrder(ctx, o)
+	if err != nil {
+		return nil, err
+	}
 	loc := "/v1/work-orders/" + o.ID.String()
-	return gen.CreateWorkOrder201JSONResponse{Body: s.workOrderDTO(o),
-		Headers: gen.CreateWorkOrder201ResponseHeaders{ETag: etag(o.Version), Location: &loc}}, nil
+	return gen.CreateWorkOrder201JSONResponse{Body: dto, Headers: gen.CreateWorkOrder201ResponseHeaders{ETag: tag, Location: &loc}}, nil
 }
 
 // ListWorkOrders pages through orders.
@@ -152,7 +193,11 @@ func (s *Server) ListWorkOrders(ctx context.Context, req gen.ListWorkOrdersReque
 	if err != nil {
 		return nil, err
 	}
-	return gen.ListWorkOrders200JSONResponse{Items: mapItems(page.Items, s.workOrderDTO), NextCursor: nextCursor(page.Next)}, nil
+	items, err := s.workOrderDTOs(ctx, page.Items)
+	if err != nil {
+		return nil, err
+	}
+	return gen.ListWorkOrders200JSONResponse{Items: items, NextCursor: nextCursor(page.Next)}, nil
 }
 
 // GetWorkOrder returns one order with its ETag.
@@ -161,7 +206,11 @@ func (s *Server) GetWorkOrder(ctx context.Context, req gen.GetWorkOrderRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetWorkOrder200JSONResponse{Body: s.workOrderDTO(o), Headers: gen.GetWorkOrder200ResponseHeaders{ETag: etag(o.Version)}}, nil
+	dto, tag, err := s.oneWorkOrder(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetWorkOrder200JSONResponse{Body: dto, Headers: gen.GetWorkOrder200ResponseHeaders{ETag: tag}}, nil
 }
 
 // UpdateWorkOrder edits an order's details.
@@ -180,7 +229,11 @@ func (s *Server) UpdateWorkOrder(ctx context.Context, req gen.UpdateWorkOrderReq
 	if err != nil {
 		return nil, err
 	}
-	return gen.UpdateWorkOrder200JSONResponse{Body: s.workOrderDTO(o), Headers: gen.UpdateWorkOrder200ResponseHeaders{ETag: etag(o.Version)}}, nil
+	dto, tag, err := s.oneWorkOrder(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return gen.UpdateWorkOrder200JSONResponse{Body: dto, Headers: gen.UpdateWorkOrder200ResponseHeaders{ETag: tag}}, nil
 }
 
 // transition runs one lifecycle action and returns the order and its ETag.
@@ -189,7 +242,7 @@ func (s *Server) transition(ctx context.Context, id uuid.UUID, ifMatch *string, 
 	if err != nil {
 		return gen.WorkOrder{}, nil, err
 	}
-	return s.workOrderDTO(o), etag(o.Version), nil
+	return s.oneWorkOrder(ctx, o)
 }
 
 // ApproveWorkOrder is the manager's approval.
@@ -320,10 +373,7 @@ func (s *Server) ListWorkOrderEvents(ctx context.Context, req gen.ListWorkOrderE
 
 func eventDTO(e domain.Event) gen.WorkOrderEvent {
 	out := gen.WorkOrderEvent{Id: e.ID, Type: e.Type, At: e.At, Data: map[string]any{}}
-	out.ActorId = nullableOf[uuid.UUID](nil)
-	if e.ActorID != uuid.Nil {
-		out.ActorId = nullableOf(&e.ActorID)
-	}
+	out.ActorId = nullableID(e.ActorID)
 	state := func(k string) nullable.Nullable[gen.WorkOrderStatus] {
 		if v, ok := e.Data[k].(string); ok {
 			st := gen.WorkOrderStatus(v)

@@ -4,7 +4,7 @@
 #   scripts/loadtest.sh [loadtest flags]     e.g. -orders 100000 -duration 10s
 #
 # Starts a throw-away PostgreSQL 15 with durable settings (fsync on) and the
-# memory a production server would give it, seeds it with cmd/loadtest
+# memory a production server would give it, and a MinIO for photos, seeds it with cmd/loadtest
 # (1,000,000 work orders by default) and prints the Markdown report. Traffic
 # stays on 127.0.0.1; every scenario is bounded in count and time.
 set -euo pipefail
@@ -22,6 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 
 cd "$REPO_ROOT"
 start_postgres
+start_minio
 db="${FIELDWORK_TEST_DATABASE_URL/\/postgres\?/\/loadtest?}"
 "$pg_bin/psql" -q "$FIELDWORK_TEST_DATABASE_URL" -c "CREATE DATABASE loadtest"
 header "go run ./cmd/loadtest $*"

@@ -17,6 +17,93 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for BillCurrency.
+const (
+	CNY BillCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the BillCurrency enum.
+func (e BillCurrency) Valid() bool {
+	switch e {
+	case CNY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillWarrantyRule.
+const (
+	InWarrantyFree         BillWarrantyRule = "in_warranty_free"
+	InstallLabourFree      BillWarrantyRule = "install_labour_free"
+	OutOfWarrantyPartsOnly BillWarrantyRule = "out_of_warranty_parts_only"
+)
+
+// Valid indicates whether the value is a known member of the BillWarrantyRule enum.
+func (e BillWarrantyRule) Valid() bool {
+	switch e {
+	case InWarrantyFree:
+		return true
+	case InstallLabourFree:
+		return true
+	case OutOfWarrantyPartsOnly:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillLineKind.
+const (
+	Labour BillLineKind = "labour"
+	Part   BillLineKind = "part"
+)
+
+// Valid indicates whether the value is a known member of the BillLineKind enum.
+func (e BillLineKind) Valid() bool {
+	switch e {
+	case Labour:
+		return true
+	case Part:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustodyEventType.
+const (
+	CustodyEventTypeDeactivated  CustodyEventType = "deactivated"
+	CustodyEventTypeInstalled    CustodyEventType = "installed"
+	CustodyEventTypeReceivedBack CustodyEventType = "received_back"
+	CustodyEventTypeRegistered   CustodyEventType = "registered"
+	CustodyEventTypeScrapped     CustodyEventType = "scrapped"
+	CustodyEventTypeSwappedIn    CustodyEventType = "swapped_in"
+	CustodyEventTypeSwappedOut   CustodyEventType = "swapped_out"
+)
+
+// Valid indicates whether the value is a known member of the CustodyEventType enum.
+func (e CustodyEventType) Valid() bool {
+	switch e {
+	case CustodyEventTypeDeactivated:
+		return true
+	case CustodyEventTypeInstalled:
+		return true
+	case CustodyEventTypeReceivedBack:
+		return true
+	case CustodyEventTypeRegistered:
+		return true
+	case CustodyEventTypeScrapped:
+		return true
+	case CustodyEventTypeSwappedIn:
+		return true
+	case CustodyEventTypeSwappedOut:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthChecksBlob.
 const (
 	HealthChecksBlobOk          HealthChecksBlob = "ok"
@@ -65,6 +152,108 @@ func (e HealthStatus) Valid() bool {
 	case HealthStatusOk:
 		return true
 	case HealthStatusUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PhotoStatus.
+const (
+	PhotoStatusPending PhotoStatus = "pending"
+	PhotoStatusReady   PhotoStatus = "ready"
+)
+
+// Valid indicates whether the value is a known member of the PhotoStatus enum.
+func (e PhotoStatus) Valid() bool {
+	switch e {
+	case PhotoStatusPending:
+		return true
+	case PhotoStatusReady:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PhotoContentType.
+const (
+	Imageheic PhotoContentType = "image/heic"
+	Imagejpeg PhotoContentType = "image/jpeg"
+	Imagepng  PhotoContentType = "image/png"
+	Imagewebp PhotoContentType = "image/webp"
+)
+
+// Valid indicates whether the value is a known member of the PhotoContentType enum.
+func (e PhotoContentType) Valid() bool {
+	switch e {
+	case Imageheic:
+		return true
+	case Imagejpeg:
+		return true
+	case Imagepng:
+		return true
+	case Imagewebp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PhotoKind.
+const (
+	PhotoKindAfter        PhotoKind = "after"
+	PhotoKindBefore       PhotoKind = "before"
+	PhotoKindInstallation PhotoKind = "installation"
+	PhotoKindLabel        PhotoKind = "label"
+	PhotoKindOther        PhotoKind = "other"
+	PhotoKindSignature    PhotoKind = "signature"
+)
+
+// Valid indicates whether the value is a known member of the PhotoKind enum.
+func (e PhotoKind) Valid() bool {
+	switch e {
+	case PhotoKindAfter:
+		return true
+	case PhotoKindBefore:
+		return true
+	case PhotoKindInstallation:
+		return true
+	case PhotoKindLabel:
+		return true
+	case PhotoKindOther:
+		return true
+	case PhotoKindSignature:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PhotoUploadStatus.
+const (
+	PhotoUploadStatusPending PhotoUploadStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the PhotoUploadStatus enum.
+func (e PhotoUploadStatus) Valid() bool {
+	switch e {
+	case PhotoUploadStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PhotoUploadUploadMethod.
+const (
+	PUT PhotoUploadUploadMethod = "PUT"
+)
+
+// Valid indicates whether the value is a known member of the PhotoUploadUploadMethod enum.
+func (e PhotoUploadUploadMethod) Valid() bool {
+	switch e {
+	case PUT:
 		return true
 	default:
 		return false
@@ -125,6 +314,51 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for SimStatus.
+const (
+	SimStatusDeactivated SimStatus = "deactivated"
+	SimStatusInStock     SimStatus = "in_stock"
+	SimStatusInstalled   SimStatus = "installed"
+)
+
+// Valid indicates whether the value is a known member of the SimStatus enum.
+func (e SimStatus) Valid() bool {
+	switch e {
+	case SimStatusDeactivated:
+		return true
+	case SimStatusInStock:
+		return true
+	case SimStatusInstalled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TerminalStatus.
+const (
+	TerminalStatusInStock           TerminalStatus = "in_stock"
+	TerminalStatusInstalled         TerminalStatus = "installed"
+	TerminalStatusReturnedForRepair TerminalStatus = "returned_for_repair"
+	TerminalStatusScrapped          TerminalStatus = "scrapped"
+)
+
+// Valid indicates whether the value is a known member of the TerminalStatus enum.
+func (e TerminalStatus) Valid() bool {
+	switch e {
+	case TerminalStatusInStock:
+		return true
+	case TerminalStatusInstalled:
+		return true
+	case TerminalStatusReturnedForRepair:
+		return true
+	case TerminalStatusScrapped:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenPairTokenType.
 const (
 	Bearer TokenPairTokenType = "Bearer"
@@ -134,6 +368,42 @@ const (
 func (e TokenPairTokenType) Valid() bool {
 	switch e {
 	case Bearer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnitKind.
+const (
+	UnitKindSim      UnitKind = "sim"
+	UnitKindTerminal UnitKind = "terminal"
+)
+
+// Valid indicates whether the value is a known member of the UnitKind enum.
+func (e UnitKind) Valid() bool {
+	switch e {
+	case UnitKindSim:
+		return true
+	case UnitKindTerminal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WarrantyBasis.
+const (
+	FirstInstall   WarrantyBasis = "first_install"
+	NeverInstalled WarrantyBasis = "never_installed"
+)
+
+// Valid indicates whether the value is a known member of the WarrantyBasis enum.
+func (e WarrantyBasis) Valid() bool {
+	switch e {
+	case FirstInstall:
+		return true
+	case NeverInstalled:
 		return true
 	default:
 		return false
@@ -301,6 +571,53 @@ type AssignRequest struct {
 	TechnicianId *Uuid       `json:"technician_id,omitempty"`
 }
 
+// Bill defines model for Bill.
+type Bill struct {
+	Currency BillCurrency `json:"currency"`
+
+	// LabourTotal Charged for labour.
+	LabourTotal Fen        `json:"labour_total"`
+	Lines       []BillLine `json:"lines"`
+
+	// PartsTotal Charged for parts.
+	PartsTotal Fen `json:"parts_total"`
+
+	// Total Money in fen (1/100 yuan).
+	Total    Fen `json:"total"`
+	Warranty struct {
+		// InWarranty As recorded when a repair order was approved.
+		InWarranty bool             `json:"in_warranty"`
+		Rule       BillWarrantyRule `json:"rule"`
+	} `json:"warranty"`
+}
+
+// BillCurrency defines model for Bill.Currency.
+type BillCurrency string
+
+// BillWarrantyRule defines model for Bill.Warranty.Rule.
+type BillWarrantyRule string
+
+// BillLine defines model for BillLine.
+type BillLine struct {
+	// Amount What the line is worth.
+	Amount Fen `json:"amount"`
+
+	// Charged What the customer pays for it under the warranty rule.
+	Charged     Fen                       `json:"charged"`
+	Description Reason                    `json:"description"`
+	Id          Uuid                      `json:"id"`
+	Kind        BillLineKind              `json:"kind"`
+	Minutes     nullable.Nullable[int32]  `json:"minutes"`
+	PartCode    nullable.Nullable[string] `json:"part_code"`
+	Quantity    int32                     `json:"quantity"`
+
+	// UnitPrice Money in fen (1/100 yuan).
+	UnitPrice Fen `json:"unit_price"`
+}
+
+// BillLineKind defines model for BillLine.Kind.
+type BillLineKind string
+
 // Candidate defines model for Candidate.
 type Candidate struct {
 	DisplayName DisplayName `json:"display_name"`
@@ -318,6 +635,9 @@ type Candidate struct {
 type CandidateList struct {
 	Items []Candidate `json:"items"`
 }
+
+// Carrier Example: China Mobile
+type Carrier = string
 
 // CheckIn defines model for CheckIn.
 type CheckIn struct {
@@ -345,6 +665,34 @@ type Contractor struct {
 	// Phone Example: 13800138000
 	Phone  Phone  `json:"phone"`
 	Reason Reason `json:"reason"`
+}
+
+// CustodyEvent defines model for CustodyEvent.
+type CustodyEvent struct {
+	// ActorId Who did it (the technician, for installs and swaps).
+	ActorId nullable.Nullable[Uuid] `json:"actor_id"`
+	At      Timestamp               `json:"at"`
+
+	// Data What the step recorded (the swap's other unit, the reason, the label).
+	Data        map[string]interface{}  `json:"data"`
+	Id          Uuid                    `json:"id"`
+	PhotoIds    PhotoIds                `json:"photo_ids"`
+	Type        CustodyEventType        `json:"type"`
+	VehicleId   nullable.Nullable[Uuid] `json:"vehicle_id"`
+	WorkOrderId nullable.Nullable[Uuid] `json:"work_order_id"`
+}
+
+// CustodyEventType defines model for CustodyEvent.Type.
+type CustodyEventType string
+
+// CustodyHistory defines model for CustodyHistory.
+type CustodyHistory struct {
+	Items []CustodyEvent `json:"items"`
+}
+
+// CustodyNote defines model for CustodyNote.
+type CustodyNote struct {
+	Note *Reason `json:"note,omitempty"`
 }
 
 // Customer defines model for Customer.
@@ -410,11 +758,17 @@ type Description = string
 // DisplayName defines model for DisplayName.
 type DisplayName = string
 
+// Fen Money in fen (1/100 yuan).
+type Fen = int64
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
+
+// Firmware defines model for Firmware.
+type Firmware = string
 
 // Health defines model for Health.
 type Health struct {
@@ -439,6 +793,45 @@ type Hold struct {
 	Reason    Reason          `json:"reason"`
 	ResumesTo WorkOrderStatus `json:"resumes_to"`
 	Since     Timestamp       `json:"since"`
+}
+
+// Iccid 19 or 20 digits starting 89, the last a Luhn check digit.
+//
+// Example: 8986011234567890128
+type Iccid = string
+
+// Imei 15 digits, the last a Luhn check digit.
+//
+// Example: 490154203237518
+type Imei = string
+
+// Installation defines model for Installation.
+type Installation struct {
+	At           Timestamp `json:"at"`
+	Id           Uuid      `json:"id"`
+	PhotoIds     PhotoIds  `json:"photo_ids"`
+	SimId        Uuid      `json:"sim_id"`
+	TechnicianId Uuid      `json:"technician_id"`
+	TerminalId   Uuid      `json:"terminal_id"`
+	VehicleId    Uuid      `json:"vehicle_id"`
+	WorkOrderId  Uuid      `json:"work_order_id"`
+}
+
+// InstallationCreate defines model for InstallationCreate.
+type InstallationCreate struct {
+	// PhotoIds Ready photos of this order; at least one.
+	PhotoIds   PhotoIds `json:"photo_ids"`
+	SimId      Uuid     `json:"sim_id"`
+	TerminalId Uuid     `json:"terminal_id"`
+	VehicleId  Uuid     `json:"vehicle_id"`
+}
+
+// LabourCreate defines model for LabourCreate.
+type LabourCreate struct {
+	// Amount Money in fen (1/100 yuan).
+	Amount      Fen    `json:"amount"`
+	Description Reason `json:"description"`
+	Minutes     int32  `json:"minutes"`
 }
 
 // Latitude defines model for Latitude.
@@ -478,11 +871,85 @@ type Notes = string
 // NullableTimestamp defines model for NullableTimestamp.
 type NullableTimestamp = time.Time
 
+// PartCreate defines model for PartCreate.
+type PartCreate struct {
+	Description Reason `json:"description"`
+	PartCode    string `json:"part_code"`
+	Quantity    int32  `json:"quantity"`
+
+	// UnitPrice Money in fen (1/100 yuan).
+	UnitPrice Fen `json:"unit_price"`
+}
+
 // PersonName defines model for PersonName.
 type PersonName = string
 
 // Phone Example: 13800138000
 type Phone = string
+
+// Photo defines model for Photo.
+type Photo struct {
+	ContentType PhotoContentType `json:"content_type"`
+	CreatedAt   Timestamp        `json:"created_at"`
+	Id          Uuid             `json:"id"`
+	Kind        PhotoKind        `json:"kind"`
+	Sha256      Sha256           `json:"sha256"`
+	SizeBytes   PhotoSize        `json:"size_bytes"`
+	Status      PhotoStatus      `json:"status"`
+	UploadedBy  Uuid             `json:"uploaded_by"`
+	WorkOrderId Uuid             `json:"work_order_id"`
+}
+
+// PhotoStatus defines model for Photo.Status.
+type PhotoStatus string
+
+// PhotoContentType defines model for PhotoContentType.
+type PhotoContentType string
+
+// PhotoCreate defines model for PhotoCreate.
+type PhotoCreate struct {
+	ContentType PhotoContentType `json:"content_type"`
+	Kind        PhotoKind        `json:"kind"`
+	Sha256      Sha256           `json:"sha256"`
+	SizeBytes   PhotoSize        `json:"size_bytes"`
+}
+
+// PhotoIds defines model for PhotoIds.
+type PhotoIds = []Uuid
+
+// PhotoKind defines model for PhotoKind.
+type PhotoKind string
+
+// PhotoPage defines model for PhotoPage.
+type PhotoPage struct {
+	Items []Photo `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// PhotoSize defines model for PhotoSize.
+type PhotoSize = int64
+
+// PhotoUpload defines model for PhotoUpload.
+type PhotoUpload struct {
+	Id     Uuid              `json:"id"`
+	Status PhotoUploadStatus `json:"status"`
+	Upload struct {
+		ExpiresAt Timestamp `json:"expires_at"`
+
+		// Headers Send these headers with the PUT.
+		Headers map[string]string       `json:"headers"`
+		Method  PhotoUploadUploadMethod `json:"method"`
+		Url     string                  `json:"url"`
+	} `json:"upload"`
+}
+
+// PhotoUploadStatus defines model for PhotoUpload.Status.
+type PhotoUploadStatus string
+
+// PhotoUploadUploadMethod defines model for PhotoUpload.Upload.Method.
+type PhotoUploadUploadMethod string
 
 // Plate Licence plate, Unicode (粤B12345). Spaces, dots and dashes are dropped and Latin letters upper-cased.
 //
@@ -530,6 +997,58 @@ type ReopenRequest struct {
 // Role defines model for Role.
 type Role string
 
+// Serial defines model for Serial.
+type Serial = string
+
+// Sha256 defines model for Sha256.
+type Sha256 = string
+
+// Sim defines model for Sim.
+type Sim struct {
+	// Carrier Example: China Mobile
+	Carrier    Carrier                 `json:"carrier"`
+	CreatedAt  Timestamp               `json:"created_at"`
+	CustomerId nullable.Nullable[Uuid] `json:"customer_id"`
+
+	// Iccid 19 or 20 digits starting 89, the last a Luhn check digit.
+	//
+	// Example: 8986011234567890128
+	Iccid       Iccid                                `json:"iccid"`
+	Id          Uuid                                 `json:"id"`
+	InstalledAt nullable.Nullable[NullableTimestamp] `json:"installed_at"`
+
+	// Msisdn Example: 13800138000
+	Msisdn    Phone                   `json:"msisdn"`
+	Status    SimStatus               `json:"status"`
+	UpdatedAt Timestamp               `json:"updated_at"`
+	VehicleId nullable.Nullable[Uuid] `json:"vehicle_id"`
+}
+
+// SimCreate defines model for SimCreate.
+type SimCreate struct {
+	// Carrier Example: China Mobile
+	Carrier Carrier `json:"carrier"`
+
+	// Iccid 19 or 20 digits starting 89, the last a Luhn check digit.
+	//
+	// Example: 8986011234567890128
+	Iccid Iccid `json:"iccid"`
+
+	// Msisdn Example: 13800138000
+	Msisdn Phone `json:"msisdn"`
+}
+
+// SimPage defines model for SimPage.
+type SimPage struct {
+	Items []Sim `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// SimStatus defines model for SimStatus.
+type SimStatus string
+
 // Site defines model for Site.
 type Site struct {
 	Address Address                      `json:"address"`
@@ -557,6 +1076,31 @@ type Sla struct {
 	ResponseBreached bool      `json:"response_breached"`
 }
 
+// Swap defines model for Swap.
+type Swap struct {
+	At           Timestamp `json:"at"`
+	Id           Uuid      `json:"id"`
+	Kind         UnitKind  `json:"kind"`
+	NewId        Uuid      `json:"new_id"`
+	OldId        Uuid      `json:"old_id"`
+	PhotoIds     PhotoIds  `json:"photo_ids"`
+	Reason       Reason    `json:"reason"`
+	TechnicianId Uuid      `json:"technician_id"`
+	VehicleId    Uuid      `json:"vehicle_id"`
+	WorkOrderId  Uuid      `json:"work_order_id"`
+}
+
+// SwapCreate defines model for SwapCreate.
+type SwapCreate struct {
+	Kind  UnitKind `json:"kind"`
+	NewId Uuid     `json:"new_id"`
+	OldId Uuid     `json:"old_id"`
+
+	// PhotoIds Ready photos of this order; at least one, the label of the old unit.
+	PhotoIds PhotoIds `json:"photo_ids"`
+	Reason   Reason   `json:"reason"`
+}
+
 // SyncResponse defines model for SyncResponse.
 type SyncResponse struct {
 	Cursor  string      `json:"cursor"`
@@ -564,6 +1108,80 @@ type SyncResponse struct {
 	Items   []WorkOrder `json:"items"`
 	Removed []Uuid      `json:"removed"`
 }
+
+// Terminal defines model for Terminal.
+type Terminal struct {
+	CreatedAt Timestamp `json:"created_at"`
+
+	// CustomerId The owner of the vehicle it is installed on.
+	CustomerId nullable.Nullable[Uuid]     `json:"customer_id"`
+	Firmware   nullable.Nullable[Firmware] `json:"firmware"`
+
+	// FirstInstalledOn The day its warranty started.
+	FirstInstalledOn nullable.Nullable[openapi_types.Date] `json:"first_installed_on"`
+	Id               Uuid                                  `json:"id"`
+
+	// Imei 15 digits, the last a Luhn check digit.
+	//
+	// Example: 490154203237518
+	Imei        Imei                                 `json:"imei"`
+	InstalledAt nullable.Nullable[NullableTimestamp] `json:"installed_at"`
+
+	// Label On a unit taken back for repair, the vehicle's plate and the fault.
+	Label     nullable.Nullable[string] `json:"label"`
+	ModelId   Uuid                      `json:"model_id"`
+	Serial    Serial                    `json:"serial"`
+	Status    TerminalStatus            `json:"status"`
+	UpdatedAt Timestamp                 `json:"updated_at"`
+	VehicleId nullable.Nullable[Uuid]   `json:"vehicle_id"`
+}
+
+// TerminalCreate defines model for TerminalCreate.
+type TerminalCreate struct {
+	Firmware *Firmware `json:"firmware,omitempty"`
+
+	// Imei 15 digits, the last a Luhn check digit.
+	//
+	// Example: 490154203237518
+	Imei    Imei   `json:"imei"`
+	ModelId Uuid   `json:"model_id"`
+	Serial  Serial `json:"serial"`
+}
+
+// TerminalModel defines model for TerminalModel.
+type TerminalModel struct {
+	CreatedAt      Timestamp      `json:"created_at"`
+	Id             Uuid           `json:"id"`
+	Manufacturer   CustomerName   `json:"manufacturer"`
+	Name           VehicleModel   `json:"name"`
+	WarrantyMonths WarrantyMonths `json:"warranty_months"`
+}
+
+// TerminalModelCreate defines model for TerminalModelCreate.
+type TerminalModelCreate struct {
+	Manufacturer   CustomerName   `json:"manufacturer"`
+	Name           VehicleModel   `json:"name"`
+	WarrantyMonths WarrantyMonths `json:"warranty_months"`
+}
+
+// TerminalModelPage defines model for TerminalModelPage.
+type TerminalModelPage struct {
+	Items []TerminalModel `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// TerminalPage defines model for TerminalPage.
+type TerminalPage struct {
+	Items []Terminal `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// TerminalStatus defines model for TerminalStatus.
+type TerminalStatus string
 
 // Timestamp defines model for Timestamp.
 type Timestamp = time.Time
@@ -580,6 +1198,9 @@ type TokenPair struct {
 
 // TokenPairTokenType defines model for TokenPair.TokenType.
 type TokenPairTokenType string
+
+// UnitKind defines model for UnitKind.
+type UnitKind string
 
 // User defines model for User.
 type User struct {
@@ -652,9 +1273,15 @@ type Vehicle struct {
 	// Plate Licence plate, Unicode (粤B12345). Spaces, dots and dashes are dropped and Latin letters upper-cased.
 	//
 	// Example: 粤B12345
-	Plate     Plate                  `json:"plate"`
-	UpdatedAt Timestamp              `json:"updated_at"`
-	Vin       nullable.Nullable[Vin] `json:"vin"`
+	Plate Plate `json:"plate"`
+
+	// SimId The SIM card installed now.
+	SimId nullable.Nullable[Uuid] `json:"sim_id"`
+
+	// TerminalId The terminal installed now.
+	TerminalId nullable.Nullable[Uuid] `json:"terminal_id"`
+	UpdatedAt  Timestamp               `json:"updated_at"`
+	Vin        nullable.Nullable[Vin]  `json:"vin"`
 }
 
 // VehicleCreate defines model for VehicleCreate.
@@ -700,6 +1327,30 @@ type VehicleUpdate struct {
 // Vin defines model for Vin.
 type Vin = string
 
+// Warranty defines model for Warranty.
+type Warranty struct {
+	// Basis `first_install`: the model's warranty_months from the unit's first install; `never_installed`: no warranty has started.
+	Basis WarrantyBasis `json:"basis"`
+
+	// EndsOn The last day covered.
+	EndsOn     nullable.Nullable[openapi_types.Date] `json:"ends_on"`
+	InWarranty bool                                  `json:"in_warranty"`
+	StartsOn   nullable.Nullable[openapi_types.Date] `json:"starts_on"`
+}
+
+// WarrantyBasis `first_install`: the model's warranty_months from the unit's first install; `never_installed`: no warranty has started.
+type WarrantyBasis string
+
+// WarrantyMonths defines model for WarrantyMonths.
+type WarrantyMonths = int32
+
+// WarrantySnapshot defines model for WarrantySnapshot.
+type WarrantySnapshot struct {
+	EndsOn     nullable.Nullable[openapi_types.Date] `json:"ends_on"`
+	InWarranty bool                                  `json:"in_warranty"`
+	TerminalId nullable.Nullable[Uuid]               `json:"terminal_id"`
+}
+
 // WorkOrder defines model for WorkOrder.
 type WorkOrder struct {
 	// AllowedActions What the order's state allows now (the caller's role may allow less).
@@ -724,6 +1375,7 @@ type WorkOrder struct {
 	FaultSymptoms nullable.Nullable[Notes] `json:"fault_symptoms"`
 	Hold          nullable.Nullable[Hold]  `json:"hold"`
 	Id            Uuid                     `json:"id"`
+	Installations []Installation           `json:"installations"`
 
 	// Number Example: WO-2026-000123
 	Number       string                                `json:"number"`
@@ -741,6 +1393,7 @@ type WorkOrder struct {
 	Site            Site                       `json:"site"`
 	Sla             Sla                        `json:"sla"`
 	Status          WorkOrderStatus            `json:"status"`
+	Swaps           []Swap                     `json:"swaps"`
 	TechnicianId    nullable.Nullable[Uuid]    `json:"technician_id"`
 
 	// TravelMinutes First departure → first arrival.
@@ -752,6 +1405,9 @@ type WorkOrder struct {
 
 	// WaitMinutes Approved → first departure.
 	WaitMinutes nullable.Nullable[Minutes] `json:"wait_minutes"`
+
+	// WarrantyAtApproval For a repair order, the warranty of the vehicle's terminal when the order was approved.
+	WarrantyAtApproval nullable.Nullable[WarrantySnapshot] `json:"warranty_at_approval"`
 }
 
 // WorkOrderAction defines model for WorkOrderAction.
@@ -889,6 +1545,55 @@ type ListCustomersParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// CompletePhotoParams defines parameters for CompletePhoto.
+type CompletePhotoParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListSimsParams defines parameters for ListSims.
+type ListSimsParams struct {
+	Status     *SimStatus `form:"status,omitempty" json:"status,omitempty"`
+	CustomerId *Uuid      `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+	VehicleId  *Uuid      `form:"vehicle_id,omitempty" json:"vehicle_id,omitempty"`
+
+	// Q Case-insensitive substring search.
+	Q *Query `form:"q,omitempty" json:"q,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateSimParams defines parameters for CreateSim.
+type CreateSimParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeactivateSimParams defines parameters for DeactivateSim.
+type DeactivateSimParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // SyncParams defines parameters for Sync.
 type SyncParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
@@ -896,6 +1601,75 @@ type SyncParams struct {
 
 // ReportLocationParams defines parameters for ReportLocation.
 type ReportLocationParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListTerminalModelsParams defines parameters for ListTerminalModels.
+type ListTerminalModelsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateTerminalModelParams defines parameters for CreateTerminalModel.
+type CreateTerminalModelParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListTerminalsParams defines parameters for ListTerminals.
+type ListTerminalsParams struct {
+	Status     *TerminalStatus `form:"status,omitempty" json:"status,omitempty"`
+	CustomerId *Uuid           `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+	VehicleId  *Uuid           `form:"vehicle_id,omitempty" json:"vehicle_id,omitempty"`
+
+	// Q Case-insensitive substring search.
+	Q *Query `form:"q,omitempty" json:"q,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateTerminalParams defines parameters for CreateTerminal.
+type CreateTerminalParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ReceiveTerminalBackParams defines parameters for ReceiveTerminalBack.
+type ReceiveTerminalBackParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ScrapTerminalParams defines parameters for ScrapTerminal.
+type ScrapTerminalParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
 	// and body replays the first response without doing the work again (marked
 	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
@@ -1139,6 +1913,59 @@ type HoldWorkOrderParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// CreateInstallationParams defines parameters for CreateInstallation.
+type CreateInstallationParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// AddLabourParams defines parameters for AddLabour.
+type AddLabourParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// AddPartParams defines parameters for AddPart.
+type AddPartParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListWorkOrderPhotosParams defines parameters for ListWorkOrderPhotos.
+type ListWorkOrderPhotosParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreatePhotoParams defines parameters for CreatePhoto.
+type CreatePhotoParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ReopenWorkOrderParams defines parameters for ReopenWorkOrder.
 type ReopenWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
@@ -1171,6 +1998,17 @@ type ResumeWorkOrderParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// CreateSwapParams defines parameters for CreateSwap.
+type CreateSwapParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
@@ -1186,8 +2024,26 @@ type CreateCustomerJSONRequestBody = CustomerCreate
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = CustomerUpdate
 
+// CreateSimJSONRequestBody defines body for CreateSim for application/json ContentType.
+type CreateSimJSONRequestBody = SimCreate
+
+// DeactivateSimJSONRequestBody defines body for DeactivateSim for application/json ContentType.
+type DeactivateSimJSONRequestBody = CustodyNote
+
 // ReportLocationJSONRequestBody defines body for ReportLocation for application/json ContentType.
 type ReportLocationJSONRequestBody = LocationReport
+
+// CreateTerminalModelJSONRequestBody defines body for CreateTerminalModel for application/json ContentType.
+type CreateTerminalModelJSONRequestBody = TerminalModelCreate
+
+// CreateTerminalJSONRequestBody defines body for CreateTerminal for application/json ContentType.
+type CreateTerminalJSONRequestBody = TerminalCreate
+
+// ReceiveTerminalBackJSONRequestBody defines body for ReceiveTerminalBack for application/json ContentType.
+type ReceiveTerminalBackJSONRequestBody = CustodyNote
+
+// ScrapTerminalJSONRequestBody defines body for ScrapTerminal for application/json ContentType.
+type ScrapTerminalJSONRequestBody = CustodyNote
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = UserCreate
@@ -1228,8 +2084,23 @@ type DepartWorkOrderJSONRequestBody = DepartRequest
 // HoldWorkOrderJSONRequestBody defines body for HoldWorkOrder for application/json ContentType.
 type HoldWorkOrderJSONRequestBody = ReasonRequest
 
+// CreateInstallationJSONRequestBody defines body for CreateInstallation for application/json ContentType.
+type CreateInstallationJSONRequestBody = InstallationCreate
+
+// AddLabourJSONRequestBody defines body for AddLabour for application/json ContentType.
+type AddLabourJSONRequestBody = LabourCreate
+
+// AddPartJSONRequestBody defines body for AddPart for application/json ContentType.
+type AddPartJSONRequestBody = PartCreate
+
+// CreatePhotoJSONRequestBody defines body for CreatePhoto for application/json ContentType.
+type CreatePhotoJSONRequestBody = PhotoCreate
+
 // ReopenWorkOrderJSONRequestBody defines body for ReopenWorkOrder for application/json ContentType.
 type ReopenWorkOrderJSONRequestBody = ReopenRequest
+
+// CreateSwapJSONRequestBody defines body for CreateSwap for application/json ContentType.
+type CreateSwapJSONRequestBody = SwapCreate
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -1263,12 +2134,60 @@ type ServerInterface interface {
 	// Me The caller
 	// (GET /v1/me)
 	Me(ctx echo.Context) error
+	// GetPhoto Download a photo
+	// (GET /v1/photos/{id})
+	GetPhoto(ctx echo.Context, id Id) error
+	// CompletePhoto Finish a photo upload
+	// (POST /v1/photos/{id}/complete)
+	CompletePhoto(ctx echo.Context, id Id, params CompletePhotoParams) error
+	// ListSims List SIM cards
+	// (GET /v1/sims)
+	ListSims(ctx echo.Context, params ListSimsParams) error
+	// CreateSim Register a SIM card (admin, manager, dispatcher)
+	// (POST /v1/sims)
+	CreateSim(ctx echo.Context, params CreateSimParams) error
+	// GetSim One SIM card
+	// (GET /v1/sims/{id})
+	GetSim(ctx echo.Context, id Id) error
+	// DeactivateSim Deactivate a SIM card (admin, manager)
+	// (POST /v1/sims/{id}/deactivate)
+	DeactivateSim(ctx echo.Context, id Id, params DeactivateSimParams) error
+	// SimHistory A SIM cards chain of custody
+	// (GET /v1/sims/{id}/history)
+	SimHistory(ctx echo.Context, id Id) error
 	// Sync The technician app's sync
 	// (GET /v1/sync)
 	Sync(ctx echo.Context, params SyncParams) error
 	// ReportLocation Report my position (technician)
 	// (POST /v1/technicians/me/location)
 	ReportLocation(ctx echo.Context, params ReportLocationParams) error
+	// ListTerminalModels List terminal models
+	// (GET /v1/terminal-models)
+	ListTerminalModels(ctx echo.Context, params ListTerminalModelsParams) error
+	// CreateTerminalModel Add a terminal model (admin, manager)
+	// (POST /v1/terminal-models)
+	CreateTerminalModel(ctx echo.Context, params CreateTerminalModelParams) error
+	// ListTerminals List terminals
+	// (GET /v1/terminals)
+	ListTerminals(ctx echo.Context, params ListTerminalsParams) error
+	// CreateTerminal Register a terminal (admin, manager, dispatcher)
+	// (POST /v1/terminals)
+	CreateTerminal(ctx echo.Context, params CreateTerminalParams) error
+	// GetTerminal One terminal
+	// (GET /v1/terminals/{id})
+	GetTerminal(ctx echo.Context, id Id) error
+	// TerminalHistory A terminals chain of custody
+	// (GET /v1/terminals/{id}/history)
+	TerminalHistory(ctx echo.Context, id Id) error
+	// ReceiveTerminalBack Receive a repaired unit back into stock (admin, manager, dispatcher)
+	// (POST /v1/terminals/{id}/receive-back)
+	ReceiveTerminalBack(ctx echo.Context, id Id, params ReceiveTerminalBackParams) error
+	// ScrapTerminal Scrap a unit (admin, manager)
+	// (POST /v1/terminals/{id}/scrap)
+	ScrapTerminal(ctx echo.Context, id Id, params ScrapTerminalParams) error
+	// TerminalWarranty A terminals warranty
+	// (GET /v1/terminals/{id}/warranty)
+	TerminalWarranty(ctx echo.Context, id Id) error
 	// ListUsers List users (staff)
 	// (GET /v1/users)
 	ListUsers(ctx echo.Context, params ListUsersParams) error
@@ -1317,6 +2236,9 @@ type ServerInterface interface {
 	// AssignWorkOrder Assign a technician or a contractor
 	// (POST /v1/work-orders/{id}/assign)
 	AssignWorkOrder(ctx echo.Context, id Id, params AssignWorkOrderParams) error
+	// GetBill The orders bill
+	// (GET /v1/work-orders/{id}/bill)
+	GetBill(ctx echo.Context, id Id) error
 	// CancelWorkOrder Cancel
 	// (POST /v1/work-orders/{id}/cancel)
 	CancelWorkOrder(ctx echo.Context, id Id, params CancelWorkOrderParams) error
@@ -1341,12 +2263,30 @@ type ServerInterface interface {
 	// HoldWorkOrder Put on hold
 	// (POST /v1/work-orders/{id}/hold)
 	HoldWorkOrder(ctx echo.Context, id Id, params HoldWorkOrderParams) error
+	// CreateInstallation Record an installation (the assigned technician, on site)
+	// (POST /v1/work-orders/{id}/installations)
+	CreateInstallation(ctx echo.Context, id Id, params CreateInstallationParams) error
+	// AddLabour Record labour (the assigned technician, staff)
+	// (POST /v1/work-orders/{id}/labour)
+	AddLabour(ctx echo.Context, id Id, params AddLabourParams) error
+	// AddPart Record parts used (the assigned technician, staff)
+	// (POST /v1/work-orders/{id}/parts)
+	AddPart(ctx echo.Context, id Id, params AddPartParams) error
+	// ListWorkOrderPhotos The orders photos
+	// (GET /v1/work-orders/{id}/photos)
+	ListWorkOrderPhotos(ctx echo.Context, id Id, params ListWorkOrderPhotosParams) error
+	// CreatePhoto Start a photo upload
+	// (POST /v1/work-orders/{id}/photos)
+	CreatePhoto(ctx echo.Context, id Id, params CreatePhotoParams) error
 	// ReopenWorkOrder Reopen for rework (manager, dispatcher)
 	// (POST /v1/work-orders/{id}/reopen)
 	ReopenWorkOrder(ctx echo.Context, id Id, params ReopenWorkOrderParams) error
 	// ResumeWorkOrder Resume
 	// (POST /v1/work-orders/{id}/resume)
 	ResumeWorkOrder(ctx echo.Context, id Id, params ResumeWorkOrderParams) error
+	// CreateSwap Record a terminal or SIM swap (the assigned technician, on site)
+	// (POST /v1/work-orders/{id}/swaps)
+	CreateSwap(ctx echo.Context, id Id, params CreateSwapParams) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -1481,6 +2421,208 @@ func (w *ServerInterfaceWrapper) Me(ctx echo.Context) error {
 	return err
 }
 
+// GetPhoto converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPhoto(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPhoto(ctx, id)
+	return err
+}
+
+// CompletePhoto converts echo context to params.
+func (w *ServerInterfaceWrapper) CompletePhoto(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CompletePhotoParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CompletePhoto(ctx, id, params)
+	return err
+}
+
+// ListSims converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSims(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSimsParams
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "customer_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "customer_id", ctx.QueryParams(), &params.CustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customer_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "vehicle_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "vehicle_id", ctx.QueryParams(), &params.VehicleId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter vehicle_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSims(ctx, params)
+	return err
+}
+
+// CreateSim converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateSim(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateSimParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateSim(ctx, params)
+	return err
+}
+
+// GetSim converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSim(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSim(ctx, id)
+	return err
+}
+
+// DeactivateSim converts echo context to params.
+func (w *ServerInterfaceWrapper) DeactivateSim(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeactivateSimParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeactivateSim(ctx, id, params)
+	return err
+}
+
+// SimHistory converts echo context to params.
+func (w *ServerInterfaceWrapper) SimHistory(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SimHistory(ctx, id)
+	return err
+}
+
 // Sync converts echo context to params.
 func (w *ServerInterfaceWrapper) Sync(ctx echo.Context) error {
 	var err error
@@ -1525,6 +2667,262 @@ func (w *ServerInterfaceWrapper) ReportLocation(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ReportLocation(ctx, params)
+	return err
+}
+
+// ListTerminalModels converts echo context to params.
+func (w *ServerInterfaceWrapper) ListTerminalModels(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListTerminalModelsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListTerminalModels(ctx, params)
+	return err
+}
+
+// CreateTerminalModel converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateTerminalModel(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateTerminalModelParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateTerminalModel(ctx, params)
+	return err
+}
+
+// ListTerminals converts echo context to params.
+func (w *ServerInterfaceWrapper) ListTerminals(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListTerminalsParams
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "customer_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "customer_id", ctx.QueryParams(), &params.CustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customer_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "vehicle_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "vehicle_id", ctx.QueryParams(), &params.VehicleId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter vehicle_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListTerminals(ctx, params)
+	return err
+}
+
+// CreateTerminal converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateTerminal(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateTerminalParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateTerminal(ctx, params)
+	return err
+}
+
+// GetTerminal converts echo context to params.
+func (w *ServerInterfaceWrapper) GetTerminal(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetTerminal(ctx, id)
+	return err
+}
+
+// TerminalHistory converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminalHistory(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminalHistory(ctx, id)
+	return err
+}
+
+// ReceiveTerminalBack converts echo context to params.
+func (w *ServerInterfaceWrapper) ReceiveTerminalBack(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReceiveTerminalBackParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReceiveTerminalBack(ctx, id, params)
+	return err
+}
+
+// ScrapTerminal converts echo context to params.
+func (w *ServerInterfaceWrapper) ScrapTerminal(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ScrapTerminalParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ScrapTerminal(ctx, id, params)
+	return err
+}
+
+// TerminalWarranty converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminalWarranty(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminalWarranty(ctx, id)
 	return err
 }
 
@@ -2054,6 +3452,22 @@ func (w *ServerInterfaceWrapper) AssignWorkOrder(ctx echo.Context) error {
 	return err
 }
 
+// GetBill converts echo context to params.
+func (w *ServerInterfaceWrapper) GetBill(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetBill(ctx, id)
+	return err
+}
+
 // CancelWorkOrder converts echo context to params.
 func (w *ServerInterfaceWrapper) CancelWorkOrder(ctx echo.Context) error {
 	var err error
@@ -2392,6 +3806,182 @@ func (w *ServerInterfaceWrapper) HoldWorkOrder(ctx echo.Context) error {
 	return err
 }
 
+// CreateInstallation converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateInstallation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateInstallationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateInstallation(ctx, id, params)
+	return err
+}
+
+// AddLabour converts echo context to params.
+func (w *ServerInterfaceWrapper) AddLabour(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AddLabourParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddLabour(ctx, id, params)
+	return err
+}
+
+// AddPart converts echo context to params.
+func (w *ServerInterfaceWrapper) AddPart(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AddPartParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddPart(ctx, id, params)
+	return err
+}
+
+// ListWorkOrderPhotos converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWorkOrderPhotos(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWorkOrderPhotosParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWorkOrderPhotos(ctx, id, params)
+	return err
+}
+
+// CreatePhoto converts echo context to params.
+func (w *ServerInterfaceWrapper) CreatePhoto(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreatePhotoParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreatePhoto(ctx, id, params)
+	return err
+}
+
 // ReopenWorkOrder converts echo context to params.
 func (w *ServerInterfaceWrapper) ReopenWorkOrder(ctx echo.Context) error {
 	var err error
@@ -2494,6 +4084,42 @@ func (w *ServerInterfaceWrapper) ResumeWorkOrder(ctx echo.Context) error {
 	return err
 }
 
+// CreateSwap converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateSwap(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateSwapParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateSwap(ctx, id, params)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -2551,8 +4177,24 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/customers/:id", wrapper.GetCustomer, options.OperationMiddlewares["getCustomer"]...)
 	router.PATCH(options.BaseURL+"/v1/customers/:id", wrapper.UpdateCustomer, options.OperationMiddlewares["updateCustomer"]...)
 	router.GET(options.BaseURL+"/v1/me", wrapper.Me, options.OperationMiddlewares["me"]...)
+	router.GET(options.BaseURL+"/v1/photos/:id", wrapper.GetPhoto, options.OperationMiddlewares["getPhoto"]...)
+	router.POST(options.BaseURL+"/v1/photos/:id/complete", wrapper.CompletePhoto, options.OperationMiddlewares["completePhoto"]...)
+	router.GET(options.BaseURL+"/v1/sims", wrapper.ListSims, options.OperationMiddlewares["listSims"]...)
+	router.POST(options.BaseURL+"/v1/sims", wrapper.CreateSim, options.OperationMiddlewares["createSim"]...)
+	router.GET(options.BaseURL+"/v1/sims/:id", wrapper.GetSim, options.OperationMiddlewares["getSim"]...)
+	router.POST(options.BaseURL+"/v1/sims/:id/deactivate", wrapper.DeactivateSim, options.OperationMiddlewares["deactivateSim"]...)
+	router.GET(options.BaseURL+"/v1/sims/:id/history", wrapper.SimHistory, options.OperationMiddlewares["simHistory"]...)
 	router.GET(options.BaseURL+"/v1/sync", wrapper.Sync, options.OperationMiddlewares["sync"]...)
 	router.POST(options.BaseURL+"/v1/technicians/me/location", wrapper.ReportLocation, options.OperationMiddlewares["reportLocation"]...)
+	router.GET(options.BaseURL+"/v1/terminal-models", wrapper.ListTerminalModels, options.OperationMiddlewares["listTerminalModels"]...)
+	router.POST(options.BaseURL+"/v1/terminal-models", wrapper.CreateTerminalModel, options.OperationMiddlewares["createTerminalModel"]...)
+	router.GET(options.BaseURL+"/v1/terminals", wrapper.ListTerminals, options.OperationMiddlewares["listTerminals"]...)
+	router.POST(options.BaseURL+"/v1/terminals", wrapper.CreateTerminal, options.OperationMiddlewares["createTerminal"]...)
+	router.GET(options.BaseURL+"/v1/terminals/:id", wrapper.GetTerminal, options.OperationMiddlewares["getTerminal"]...)
+	router.GET(options.BaseURL+"/v1/terminals/:id/history", wrapper.TerminalHistory, options.OperationMiddlewares["terminalHistory"]...)
+	router.POST(options.BaseURL+"/v1/terminals/:id/receive-back", wrapper.ReceiveTerminalBack, options.OperationMiddlewares["receiveTerminalBack"]...)
+	router.POST(options.BaseURL+"/v1/terminals/:id/scrap", wrapper.ScrapTerminal, options.OperationMiddlewares["scrapTerminal"]...)
+	router.GET(options.BaseURL+"/v1/terminals/:id/warranty", wrapper.TerminalWarranty, options.OperationMiddlewares["terminalWarranty"]...)
 	router.GET(options.BaseURL+"/v1/users", wrapper.ListUsers, options.OperationMiddlewares["listUsers"]...)
 	router.POST(options.BaseURL+"/v1/users", wrapper.CreateUser, options.OperationMiddlewares["createUser"]...)
 	router.GET(options.BaseURL+"/v1/users/:id", wrapper.GetUser, options.OperationMiddlewares["getUser"]...)
@@ -2569,6 +4211,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/work-orders/:id/approve", wrapper.ApproveWorkOrder, options.OperationMiddlewares["approveWorkOrder"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/arrive", wrapper.ArriveWorkOrder, options.OperationMiddlewares["arriveWorkOrder"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/assign", wrapper.AssignWorkOrder, options.OperationMiddlewares["assignWorkOrder"]...)
+	router.GET(options.BaseURL+"/v1/work-orders/:id/bill", wrapper.GetBill, options.OperationMiddlewares["getBill"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/cancel", wrapper.CancelWorkOrder, options.OperationMiddlewares["cancelWorkOrder"]...)
 	router.GET(options.BaseURL+"/v1/work-orders/:id/candidates", wrapper.ListWorkOrderCandidates, options.OperationMiddlewares["listWorkOrderCandidates"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/close", wrapper.CloseWorkOrder, options.OperationMiddlewares["closeWorkOrder"]...)
@@ -2577,8 +4220,14 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/work-orders/:id/depart", wrapper.DepartWorkOrder, options.OperationMiddlewares["departWorkOrder"]...)
 	router.GET(options.BaseURL+"/v1/work-orders/:id/events", wrapper.ListWorkOrderEvents, options.OperationMiddlewares["listWorkOrderEvents"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/hold", wrapper.HoldWorkOrder, options.OperationMiddlewares["holdWorkOrder"]...)
+	router.POST(options.BaseURL+"/v1/work-orders/:id/installations", wrapper.CreateInstallation, options.OperationMiddlewares["createInstallation"]...)
+	router.POST(options.BaseURL+"/v1/work-orders/:id/labour", wrapper.AddLabour, options.OperationMiddlewares["addLabour"]...)
+	router.POST(options.BaseURL+"/v1/work-orders/:id/parts", wrapper.AddPart, options.OperationMiddlewares["addPart"]...)
+	router.GET(options.BaseURL+"/v1/work-orders/:id/photos", wrapper.ListWorkOrderPhotos, options.OperationMiddlewares["listWorkOrderPhotos"]...)
+	router.POST(options.BaseURL+"/v1/work-orders/:id/photos", wrapper.CreatePhoto, options.OperationMiddlewares["createPhoto"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/reopen", wrapper.ReopenWorkOrder, options.OperationMiddlewares["reopenWorkOrder"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/resume", wrapper.ResumeWorkOrder, options.OperationMiddlewares["resumeWorkOrder"]...)
+	router.POST(options.BaseURL+"/v1/work-orders/:id/swaps", wrapper.CreateSwap, options.OperationMiddlewares["createSwap"]...)
 
 }
 
@@ -3661,6 +5310,970 @@ func (response Me500ApplicationProblemPlusJSONResponse) VisitMeResponse(w http.R
 	return err
 }
 
+type GetPhotoRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type GetPhotoResponseObject interface {
+	VisitGetPhotoResponse(w http.ResponseWriter) error
+}
+
+type GetPhoto302ResponseHeaders struct {
+	Location *string
+}
+
+type GetPhoto302Response struct {
+	Headers GetPhoto302ResponseHeaders
+}
+
+func (response GetPhoto302Response) VisitGetPhotoResponse(w http.ResponseWriter) error {
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(302)
+	return nil
+}
+
+type GetPhoto400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPhoto400ApplicationProblemPlusJSONResponse) VisitGetPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPhoto401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetPhoto401ApplicationProblemPlusJSONResponse) VisitGetPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPhoto404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPhoto404ApplicationProblemPlusJSONResponse) VisitGetPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPhoto409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response GetPhoto409ApplicationProblemPlusJSONResponse) VisitGetPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPhoto429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetPhoto429ApplicationProblemPlusJSONResponse) VisitGetPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPhoto500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetPhoto500ApplicationProblemPlusJSONResponse) VisitGetPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePhotoRequestObject struct {
+	Id     Id `json:"id"`
+	Params CompletePhotoParams
+}
+
+type CompletePhotoResponseObject interface {
+	VisitCompletePhotoResponse(w http.ResponseWriter) error
+}
+
+type CompletePhoto200JSONResponse Photo
+
+func (response CompletePhoto200JSONResponse) VisitCompletePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePhoto400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CompletePhoto400ApplicationProblemPlusJSONResponse) VisitCompletePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePhoto401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CompletePhoto401ApplicationProblemPlusJSONResponse) VisitCompletePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePhoto403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CompletePhoto403ApplicationProblemPlusJSONResponse) VisitCompletePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePhoto404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CompletePhoto404ApplicationProblemPlusJSONResponse) VisitCompletePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePhoto409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CompletePhoto409ApplicationProblemPlusJSONResponse) VisitCompletePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePhoto413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CompletePhoto413ApplicationProblemPlusJSONResponse) VisitCompletePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePhoto422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CompletePhoto422ApplicationProblemPlusJSONResponse) VisitCompletePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePhoto429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CompletePhoto429ApplicationProblemPlusJSONResponse) VisitCompletePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePhoto500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CompletePhoto500ApplicationProblemPlusJSONResponse) VisitCompletePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSimsRequestObject struct {
+	Params ListSimsParams
+}
+
+type ListSimsResponseObject interface {
+	VisitListSimsResponse(w http.ResponseWriter) error
+}
+
+type ListSims200JSONResponse SimPage
+
+func (response ListSims200JSONResponse) VisitListSimsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSims400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSims400ApplicationProblemPlusJSONResponse) VisitListSimsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSims401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSims401ApplicationProblemPlusJSONResponse) VisitListSimsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSims403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListSims403ApplicationProblemPlusJSONResponse) VisitListSimsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSims429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListSims429ApplicationProblemPlusJSONResponse) VisitListSimsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSims500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListSims500ApplicationProblemPlusJSONResponse) VisitListSimsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSimRequestObject struct {
+	Params CreateSimParams
+	Body   *CreateSimJSONRequestBody
+}
+
+type CreateSimResponseObject interface {
+	VisitCreateSimResponse(w http.ResponseWriter) error
+}
+
+type CreateSim201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateSim201JSONResponse struct {
+	Body    Sim
+	Headers CreateSim201ResponseHeaders
+}
+
+func (response CreateSim201JSONResponse) VisitCreateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSim400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSim400ApplicationProblemPlusJSONResponse) VisitCreateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSim401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSim401ApplicationProblemPlusJSONResponse) VisitCreateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSim403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSim403ApplicationProblemPlusJSONResponse) VisitCreateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSim409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSim409ApplicationProblemPlusJSONResponse) VisitCreateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSim413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSim413ApplicationProblemPlusJSONResponse) VisitCreateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSim422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSim422ApplicationProblemPlusJSONResponse) VisitCreateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSim429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSim429ApplicationProblemPlusJSONResponse) VisitCreateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSim500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSim500ApplicationProblemPlusJSONResponse) VisitCreateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSimRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type GetSimResponseObject interface {
+	VisitGetSimResponse(w http.ResponseWriter) error
+}
+
+type GetSim200JSONResponse Sim
+
+func (response GetSim200JSONResponse) VisitGetSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSim400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSim400ApplicationProblemPlusJSONResponse) VisitGetSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSim401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSim401ApplicationProblemPlusJSONResponse) VisitGetSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSim404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSim404ApplicationProblemPlusJSONResponse) VisitGetSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSim429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetSim429ApplicationProblemPlusJSONResponse) VisitGetSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSim500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetSim500ApplicationProblemPlusJSONResponse) VisitGetSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeactivateSimRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeactivateSimParams
+	Body   *DeactivateSimJSONRequestBody
+}
+
+type DeactivateSimResponseObject interface {
+	VisitDeactivateSimResponse(w http.ResponseWriter) error
+}
+
+type DeactivateSim200JSONResponse Sim
+
+func (response DeactivateSim200JSONResponse) VisitDeactivateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeactivateSim400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeactivateSim400ApplicationProblemPlusJSONResponse) VisitDeactivateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeactivateSim401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeactivateSim401ApplicationProblemPlusJSONResponse) VisitDeactivateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeactivateSim403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeactivateSim403ApplicationProblemPlusJSONResponse) VisitDeactivateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeactivateSim404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeactivateSim404ApplicationProblemPlusJSONResponse) VisitDeactivateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeactivateSim409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeactivateSim409ApplicationProblemPlusJSONResponse) VisitDeactivateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeactivateSim413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response DeactivateSim413ApplicationProblemPlusJSONResponse) VisitDeactivateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeactivateSim422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response DeactivateSim422ApplicationProblemPlusJSONResponse) VisitDeactivateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeactivateSim429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeactivateSim429ApplicationProblemPlusJSONResponse) VisitDeactivateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeactivateSim500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeactivateSim500ApplicationProblemPlusJSONResponse) VisitDeactivateSimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimHistoryRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type SimHistoryResponseObject interface {
+	VisitSimHistoryResponse(w http.ResponseWriter) error
+}
+
+type SimHistory200JSONResponse CustodyHistory
+
+func (response SimHistory200JSONResponse) VisitSimHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimHistory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SimHistory400ApplicationProblemPlusJSONResponse) VisitSimHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimHistory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SimHistory401ApplicationProblemPlusJSONResponse) VisitSimHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimHistory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SimHistory404ApplicationProblemPlusJSONResponse) VisitSimHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimHistory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SimHistory429ApplicationProblemPlusJSONResponse) VisitSimHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SimHistory500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SimHistory500ApplicationProblemPlusJSONResponse) VisitSimHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SyncRequestObject struct {
 	Params SyncParams
 }
@@ -3909,6 +6522,1228 @@ type ReportLocation500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ReportLocation500ApplicationProblemPlusJSONResponse) VisitReportLocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTerminalModelsRequestObject struct {
+	Params ListTerminalModelsParams
+}
+
+type ListTerminalModelsResponseObject interface {
+	VisitListTerminalModelsResponse(w http.ResponseWriter) error
+}
+
+type ListTerminalModels200JSONResponse TerminalModelPage
+
+func (response ListTerminalModels200JSONResponse) VisitListTerminalModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTerminalModels400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListTerminalModels400ApplicationProblemPlusJSONResponse) VisitListTerminalModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTerminalModels401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListTerminalModels401ApplicationProblemPlusJSONResponse) VisitListTerminalModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTerminalModels403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListTerminalModels403ApplicationProblemPlusJSONResponse) VisitListTerminalModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTerminalModels429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListTerminalModels429ApplicationProblemPlusJSONResponse) VisitListTerminalModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTerminalModels500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListTerminalModels500ApplicationProblemPlusJSONResponse) VisitListTerminalModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminalModelRequestObject struct {
+	Params CreateTerminalModelParams
+	Body   *CreateTerminalModelJSONRequestBody
+}
+
+type CreateTerminalModelResponseObject interface {
+	VisitCreateTerminalModelResponse(w http.ResponseWriter) error
+}
+
+type CreateTerminalModel201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateTerminalModel201JSONResponse struct {
+	Body    TerminalModel
+	Headers CreateTerminalModel201ResponseHeaders
+}
+
+func (response CreateTerminalModel201JSONResponse) VisitCreateTerminalModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminalModel400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminalModel400ApplicationProblemPlusJSONResponse) VisitCreateTerminalModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminalModel401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminalModel401ApplicationProblemPlusJSONResponse) VisitCreateTerminalModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminalModel403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminalModel403ApplicationProblemPlusJSONResponse) VisitCreateTerminalModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminalModel409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminalModel409ApplicationProblemPlusJSONResponse) VisitCreateTerminalModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminalModel413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminalModel413ApplicationProblemPlusJSONResponse) VisitCreateTerminalModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminalModel422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminalModel422ApplicationProblemPlusJSONResponse) VisitCreateTerminalModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminalModel429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminalModel429ApplicationProblemPlusJSONResponse) VisitCreateTerminalModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminalModel500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminalModel500ApplicationProblemPlusJSONResponse) VisitCreateTerminalModelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTerminalsRequestObject struct {
+	Params ListTerminalsParams
+}
+
+type ListTerminalsResponseObject interface {
+	VisitListTerminalsResponse(w http.ResponseWriter) error
+}
+
+type ListTerminals200JSONResponse TerminalPage
+
+func (response ListTerminals200JSONResponse) VisitListTerminalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTerminals400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListTerminals400ApplicationProblemPlusJSONResponse) VisitListTerminalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTerminals401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListTerminals401ApplicationProblemPlusJSONResponse) VisitListTerminalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTerminals403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListTerminals403ApplicationProblemPlusJSONResponse) VisitListTerminalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTerminals429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListTerminals429ApplicationProblemPlusJSONResponse) VisitListTerminalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTerminals500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListTerminals500ApplicationProblemPlusJSONResponse) VisitListTerminalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminalRequestObject struct {
+	Params CreateTerminalParams
+	Body   *CreateTerminalJSONRequestBody
+}
+
+type CreateTerminalResponseObject interface {
+	VisitCreateTerminalResponse(w http.ResponseWriter) error
+}
+
+type CreateTerminal201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateTerminal201JSONResponse struct {
+	Body    Terminal
+	Headers CreateTerminal201ResponseHeaders
+}
+
+func (response CreateTerminal201JSONResponse) VisitCreateTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminal400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminal400ApplicationProblemPlusJSONResponse) VisitCreateTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminal401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminal401ApplicationProblemPlusJSONResponse) VisitCreateTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminal403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminal403ApplicationProblemPlusJSONResponse) VisitCreateTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminal409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminal409ApplicationProblemPlusJSONResponse) VisitCreateTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminal413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminal413ApplicationProblemPlusJSONResponse) VisitCreateTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminal422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminal422ApplicationProblemPlusJSONResponse) VisitCreateTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminal429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminal429ApplicationProblemPlusJSONResponse) VisitCreateTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTerminal500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTerminal500ApplicationProblemPlusJSONResponse) VisitCreateTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTerminalRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type GetTerminalResponseObject interface {
+	VisitGetTerminalResponse(w http.ResponseWriter) error
+}
+
+type GetTerminal200JSONResponse Terminal
+
+func (response GetTerminal200JSONResponse) VisitGetTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTerminal400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetTerminal400ApplicationProblemPlusJSONResponse) VisitGetTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTerminal401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetTerminal401ApplicationProblemPlusJSONResponse) VisitGetTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTerminal404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetTerminal404ApplicationProblemPlusJSONResponse) VisitGetTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTerminal429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetTerminal429ApplicationProblemPlusJSONResponse) VisitGetTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTerminal500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetTerminal500ApplicationProblemPlusJSONResponse) VisitGetTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalHistoryRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type TerminalHistoryResponseObject interface {
+	VisitTerminalHistoryResponse(w http.ResponseWriter) error
+}
+
+type TerminalHistory200JSONResponse CustodyHistory
+
+func (response TerminalHistory200JSONResponse) VisitTerminalHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalHistory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response TerminalHistory400ApplicationProblemPlusJSONResponse) VisitTerminalHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalHistory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response TerminalHistory401ApplicationProblemPlusJSONResponse) VisitTerminalHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalHistory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response TerminalHistory404ApplicationProblemPlusJSONResponse) VisitTerminalHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalHistory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response TerminalHistory429ApplicationProblemPlusJSONResponse) VisitTerminalHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalHistory500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response TerminalHistory500ApplicationProblemPlusJSONResponse) VisitTerminalHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveTerminalBackRequestObject struct {
+	Id     Id `json:"id"`
+	Params ReceiveTerminalBackParams
+	Body   *ReceiveTerminalBackJSONRequestBody
+}
+
+type ReceiveTerminalBackResponseObject interface {
+	VisitReceiveTerminalBackResponse(w http.ResponseWriter) error
+}
+
+type ReceiveTerminalBack200JSONResponse Terminal
+
+func (response ReceiveTerminalBack200JSONResponse) VisitReceiveTerminalBackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveTerminalBack400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveTerminalBack400ApplicationProblemPlusJSONResponse) VisitReceiveTerminalBackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveTerminalBack401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveTerminalBack401ApplicationProblemPlusJSONResponse) VisitReceiveTerminalBackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveTerminalBack403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveTerminalBack403ApplicationProblemPlusJSONResponse) VisitReceiveTerminalBackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveTerminalBack404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveTerminalBack404ApplicationProblemPlusJSONResponse) VisitReceiveTerminalBackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveTerminalBack409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveTerminalBack409ApplicationProblemPlusJSONResponse) VisitReceiveTerminalBackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveTerminalBack413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveTerminalBack413ApplicationProblemPlusJSONResponse) VisitReceiveTerminalBackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveTerminalBack422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveTerminalBack422ApplicationProblemPlusJSONResponse) VisitReceiveTerminalBackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveTerminalBack429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveTerminalBack429ApplicationProblemPlusJSONResponse) VisitReceiveTerminalBackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveTerminalBack500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveTerminalBack500ApplicationProblemPlusJSONResponse) VisitReceiveTerminalBackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScrapTerminalRequestObject struct {
+	Id     Id `json:"id"`
+	Params ScrapTerminalParams
+	Body   *ScrapTerminalJSONRequestBody
+}
+
+type ScrapTerminalResponseObject interface {
+	VisitScrapTerminalResponse(w http.ResponseWriter) error
+}
+
+type ScrapTerminal200JSONResponse Terminal
+
+func (response ScrapTerminal200JSONResponse) VisitScrapTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScrapTerminal400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ScrapTerminal400ApplicationProblemPlusJSONResponse) VisitScrapTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScrapTerminal401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ScrapTerminal401ApplicationProblemPlusJSONResponse) VisitScrapTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScrapTerminal403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ScrapTerminal403ApplicationProblemPlusJSONResponse) VisitScrapTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScrapTerminal404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ScrapTerminal404ApplicationProblemPlusJSONResponse) VisitScrapTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScrapTerminal409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ScrapTerminal409ApplicationProblemPlusJSONResponse) VisitScrapTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScrapTerminal413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ScrapTerminal413ApplicationProblemPlusJSONResponse) VisitScrapTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScrapTerminal422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ScrapTerminal422ApplicationProblemPlusJSONResponse) VisitScrapTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScrapTerminal429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ScrapTerminal429ApplicationProblemPlusJSONResponse) VisitScrapTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScrapTerminal500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ScrapTerminal500ApplicationProblemPlusJSONResponse) VisitScrapTerminalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalWarrantyRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type TerminalWarrantyResponseObject interface {
+	VisitTerminalWarrantyResponse(w http.ResponseWriter) error
+}
+
+type TerminalWarranty200JSONResponse Warranty
+
+func (response TerminalWarranty200JSONResponse) VisitTerminalWarrantyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalWarranty400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response TerminalWarranty400ApplicationProblemPlusJSONResponse) VisitTerminalWarrantyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalWarranty401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response TerminalWarranty401ApplicationProblemPlusJSONResponse) VisitTerminalWarrantyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalWarranty404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response TerminalWarranty404ApplicationProblemPlusJSONResponse) VisitTerminalWarrantyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalWarranty429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response TerminalWarranty429ApplicationProblemPlusJSONResponse) VisitTerminalWarrantyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalWarranty500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response TerminalWarranty500ApplicationProblemPlusJSONResponse) VisitTerminalWarrantyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6521,6 +10356,114 @@ func (response AssignWorkOrder500ApplicationProblemPlusJSONResponse) VisitAssign
 	return err
 }
 
+type GetBillRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type GetBillResponseObject interface {
+	VisitGetBillResponse(w http.ResponseWriter) error
+}
+
+type GetBill200JSONResponse Bill
+
+func (response GetBill200JSONResponse) VisitGetBillResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBill400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetBill400ApplicationProblemPlusJSONResponse) VisitGetBillResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBill401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetBill401ApplicationProblemPlusJSONResponse) VisitGetBillResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBill404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetBill404ApplicationProblemPlusJSONResponse) VisitGetBillResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBill429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetBill429ApplicationProblemPlusJSONResponse) VisitGetBillResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBill500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetBill500ApplicationProblemPlusJSONResponse) VisitGetBillResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CancelWorkOrderRequestObject struct {
 	Id     Id `json:"id"`
 	Params CancelWorkOrderParams
@@ -8048,6 +11991,827 @@ func (response HoldWorkOrder500ApplicationProblemPlusJSONResponse) VisitHoldWork
 	return err
 }
 
+type CreateInstallationRequestObject struct {
+	Id     Id `json:"id"`
+	Params CreateInstallationParams
+	Body   *CreateInstallationJSONRequestBody
+}
+
+type CreateInstallationResponseObject interface {
+	VisitCreateInstallationResponse(w http.ResponseWriter) error
+}
+
+type CreateInstallation201JSONResponse Installation
+
+func (response CreateInstallation201JSONResponse) VisitCreateInstallationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstallation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInstallation400ApplicationProblemPlusJSONResponse) VisitCreateInstallationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstallation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInstallation401ApplicationProblemPlusJSONResponse) VisitCreateInstallationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstallation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInstallation403ApplicationProblemPlusJSONResponse) VisitCreateInstallationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstallation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInstallation404ApplicationProblemPlusJSONResponse) VisitCreateInstallationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstallation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInstallation409ApplicationProblemPlusJSONResponse) VisitCreateInstallationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstallation413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInstallation413ApplicationProblemPlusJSONResponse) VisitCreateInstallationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstallation422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInstallation422ApplicationProblemPlusJSONResponse) VisitCreateInstallationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstallation429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInstallation429ApplicationProblemPlusJSONResponse) VisitCreateInstallationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstallation500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInstallation500ApplicationProblemPlusJSONResponse) VisitCreateInstallationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLabourRequestObject struct {
+	Id     Id `json:"id"`
+	Params AddLabourParams
+	Body   *AddLabourJSONRequestBody
+}
+
+type AddLabourResponseObject interface {
+	VisitAddLabourResponse(w http.ResponseWriter) error
+}
+
+type AddLabour201JSONResponse BillLine
+
+func (response AddLabour201JSONResponse) VisitAddLabourResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLabour400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddLabour400ApplicationProblemPlusJSONResponse) VisitAddLabourResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLabour401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AddLabour401ApplicationProblemPlusJSONResponse) VisitAddLabourResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLabour403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AddLabour403ApplicationProblemPlusJSONResponse) VisitAddLabourResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLabour404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AddLabour404ApplicationProblemPlusJSONResponse) VisitAddLabourResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLabour409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AddLabour409ApplicationProblemPlusJSONResponse) VisitAddLabourResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLabour413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AddLabour413ApplicationProblemPlusJSONResponse) VisitAddLabourResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLabour422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response AddLabour422ApplicationProblemPlusJSONResponse) VisitAddLabourResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLabour429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AddLabour429ApplicationProblemPlusJSONResponse) VisitAddLabourResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddLabour500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AddLabour500ApplicationProblemPlusJSONResponse) VisitAddLabourResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPartRequestObject struct {
+	Id     Id `json:"id"`
+	Params AddPartParams
+	Body   *AddPartJSONRequestBody
+}
+
+type AddPartResponseObject interface {
+	VisitAddPartResponse(w http.ResponseWriter) error
+}
+
+type AddPart201JSONResponse BillLine
+
+func (response AddPart201JSONResponse) VisitAddPartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPart400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddPart400ApplicationProblemPlusJSONResponse) VisitAddPartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPart401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AddPart401ApplicationProblemPlusJSONResponse) VisitAddPartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPart403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AddPart403ApplicationProblemPlusJSONResponse) VisitAddPartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPart404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AddPart404ApplicationProblemPlusJSONResponse) VisitAddPartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPart409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AddPart409ApplicationProblemPlusJSONResponse) VisitAddPartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPart413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AddPart413ApplicationProblemPlusJSONResponse) VisitAddPartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPart422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response AddPart422ApplicationProblemPlusJSONResponse) VisitAddPartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPart429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AddPart429ApplicationProblemPlusJSONResponse) VisitAddPartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPart500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AddPart500ApplicationProblemPlusJSONResponse) VisitAddPartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWorkOrderPhotosRequestObject struct {
+	Id     Id `json:"id"`
+	Params ListWorkOrderPhotosParams
+}
+
+type ListWorkOrderPhotosResponseObject interface {
+	VisitListWorkOrderPhotosResponse(w http.ResponseWriter) error
+}
+
+type ListWorkOrderPhotos200JSONResponse PhotoPage
+
+func (response ListWorkOrderPhotos200JSONResponse) VisitListWorkOrderPhotosResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWorkOrderPhotos400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListWorkOrderPhotos400ApplicationProblemPlusJSONResponse) VisitListWorkOrderPhotosResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWorkOrderPhotos401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListWorkOrderPhotos401ApplicationProblemPlusJSONResponse) VisitListWorkOrderPhotosResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWorkOrderPhotos403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListWorkOrderPhotos403ApplicationProblemPlusJSONResponse) VisitListWorkOrderPhotosResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWorkOrderPhotos404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListWorkOrderPhotos404ApplicationProblemPlusJSONResponse) VisitListWorkOrderPhotosResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWorkOrderPhotos429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListWorkOrderPhotos429ApplicationProblemPlusJSONResponse) VisitListWorkOrderPhotosResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWorkOrderPhotos500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListWorkOrderPhotos500ApplicationProblemPlusJSONResponse) VisitListWorkOrderPhotosResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePhotoRequestObject struct {
+	Id     Id `json:"id"`
+	Params CreatePhotoParams
+	Body   *CreatePhotoJSONRequestBody
+}
+
+type CreatePhotoResponseObject interface {
+	VisitCreatePhotoResponse(w http.ResponseWriter) error
+}
+
+type CreatePhoto201JSONResponse PhotoUpload
+
+func (response CreatePhoto201JSONResponse) VisitCreatePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePhoto400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePhoto400ApplicationProblemPlusJSONResponse) VisitCreatePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePhoto401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePhoto401ApplicationProblemPlusJSONResponse) VisitCreatePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePhoto403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePhoto403ApplicationProblemPlusJSONResponse) VisitCreatePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePhoto404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePhoto404ApplicationProblemPlusJSONResponse) VisitCreatePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePhoto409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePhoto409ApplicationProblemPlusJSONResponse) VisitCreatePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePhoto413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePhoto413ApplicationProblemPlusJSONResponse) VisitCreatePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePhoto422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePhoto422ApplicationProblemPlusJSONResponse) VisitCreatePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePhoto429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePhoto429ApplicationProblemPlusJSONResponse) VisitCreatePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePhoto500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePhoto500ApplicationProblemPlusJSONResponse) VisitCreatePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReopenWorkOrderRequestObject struct {
 	Id     Id `json:"id"`
 	Params ReopenWorkOrderParams
@@ -8479,6 +13243,180 @@ func (response ResumeWorkOrder500ApplicationProblemPlusJSONResponse) VisitResume
 	return err
 }
 
+type CreateSwapRequestObject struct {
+	Id     Id `json:"id"`
+	Params CreateSwapParams
+	Body   *CreateSwapJSONRequestBody
+}
+
+type CreateSwapResponseObject interface {
+	VisitCreateSwapResponse(w http.ResponseWriter) error
+}
+
+type CreateSwap201JSONResponse Swap
+
+func (response CreateSwap201JSONResponse) VisitCreateSwapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwap400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSwap400ApplicationProblemPlusJSONResponse) VisitCreateSwapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwap401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSwap401ApplicationProblemPlusJSONResponse) VisitCreateSwapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwap403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSwap403ApplicationProblemPlusJSONResponse) VisitCreateSwapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwap404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSwap404ApplicationProblemPlusJSONResponse) VisitCreateSwapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwap409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSwap409ApplicationProblemPlusJSONResponse) VisitCreateSwapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwap413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSwap413ApplicationProblemPlusJSONResponse) VisitCreateSwapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwap422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSwap422ApplicationProblemPlusJSONResponse) VisitCreateSwapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwap429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSwap429ApplicationProblemPlusJSONResponse) VisitCreateSwapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwap500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSwap500ApplicationProblemPlusJSONResponse) VisitCreateSwapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// Healthz Liveness probe
@@ -8511,12 +13449,60 @@ type StrictServerInterface interface {
 	// Me The caller
 	// (GET /v1/me)
 	Me(ctx context.Context, request MeRequestObject) (MeResponseObject, error)
+	// GetPhoto Download a photo
+	// (GET /v1/photos/{id})
+	GetPhoto(ctx context.Context, request GetPhotoRequestObject) (GetPhotoResponseObject, error)
+	// CompletePhoto Finish a photo upload
+	// (POST /v1/photos/{id}/complete)
+	CompletePhoto(ctx context.Context, request CompletePhotoRequestObject) (CompletePhotoResponseObject, error)
+	// ListSims List SIM cards
+	// (GET /v1/sims)
+	ListSims(ctx context.Context, request ListSimsRequestObject) (ListSimsResponseObject, error)
+	// CreateSim Register a SIM card (admin, manager, dispatcher)
+	// (POST /v1/sims)
+	CreateSim(ctx context.Context, request CreateSimRequestObject) (CreateSimResponseObject, error)
+	// GetSim One SIM card
+	// (GET /v1/sims/{id})
+	GetSim(ctx context.Context, request GetSimRequestObject) (GetSimResponseObject, error)
+	// DeactivateSim Deactivate a SIM card (admin, manager)
+	// (POST /v1/sims/{id}/deactivate)
+	DeactivateSim(ctx context.Context, request DeactivateSimRequestObject) (DeactivateSimResponseObject, error)
+	// SimHistory A SIM cards chain of custody
+	// (GET /v1/sims/{id}/history)
+	SimHistory(ctx context.Context, request SimHistoryRequestObject) (SimHistoryResponseObject, error)
 	// Sync The technician app's sync
 	// (GET /v1/sync)
 	Sync(ctx context.Context, request SyncRequestObject) (SyncResponseObject, error)
 	// ReportLocation Report my position (technician)
 	// (POST /v1/technicians/me/location)
 	ReportLocation(ctx context.Context, request ReportLocationRequestObject) (ReportLocationResponseObject, error)
+	// ListTerminalModels List terminal models
+	// (GET /v1/terminal-models)
+	ListTerminalModels(ctx context.Context, request ListTerminalModelsRequestObject) (ListTerminalModelsResponseObject, error)
+	// CreateTerminalModel Add a terminal model (admin, manager)
+	// (POST /v1/terminal-models)
+	CreateTerminalModel(ctx context.Context, request CreateTerminalModelRequestObject) (CreateTerminalModelResponseObject, error)
+	// ListTerminals List terminals
+	// (GET /v1/terminals)
+	ListTerminals(ctx context.Context, request ListTerminalsRequestObject) (ListTerminalsResponseObject, error)
+	// CreateTerminal Register a terminal (admin, manager, dispatcher)
+	// (POST /v1/terminals)
+	CreateTerminal(ctx context.Context, request CreateTerminalRequestObject) (CreateTerminalResponseObject, error)
+	// GetTerminal One terminal
+	// (GET /v1/terminals/{id})
+	GetTerminal(ctx context.Context, request GetTerminalRequestObject) (GetTerminalResponseObject, error)
+	// TerminalHistory A terminals chain of custody
+	// (GET /v1/terminals/{id}/history)
+	TerminalHistory(ctx context.Context, request TerminalHistoryRequestObject) (TerminalHistoryResponseObject, error)
+	// ReceiveTerminalBack Receive a repaired unit back into stock (admin, manager, dispatcher)
+	// (POST /v1/terminals/{id}/receive-back)
+	ReceiveTerminalBack(ctx context.Context, request ReceiveTerminalBackRequestObject) (ReceiveTerminalBackResponseObject, error)
+	// ScrapTerminal Scrap a unit (admin, manager)
+	// (POST /v1/terminals/{id}/scrap)
+	ScrapTerminal(ctx context.Context, request ScrapTerminalRequestObject) (ScrapTerminalResponseObject, error)
+	// TerminalWarranty A terminals warranty
+	// (GET /v1/terminals/{id}/warranty)
+	TerminalWarranty(ctx context.Context, request TerminalWarrantyRequestObject) (TerminalWarrantyResponseObject, error)
 	// ListUsers List users (staff)
 	// (GET /v1/users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -8565,6 +13551,9 @@ type StrictServerInterface interface {
 	// AssignWorkOrder Assign a technician or a contractor
 	// (POST /v1/work-orders/{id}/assign)
 	AssignWorkOrder(ctx context.Context, request AssignWorkOrderRequestObject) (AssignWorkOrderResponseObject, error)
+	// GetBill The orders bill
+	// (GET /v1/work-orders/{id}/bill)
+	GetBill(ctx context.Context, request GetBillRequestObject) (GetBillResponseObject, error)
 	// CancelWorkOrder Cancel
 	// (POST /v1/work-orders/{id}/cancel)
 	CancelWorkOrder(ctx context.Context, request CancelWorkOrderRequestObject) (CancelWorkOrderResponseObject, error)
@@ -8589,12 +13578,30 @@ type StrictServerInterface interface {
 	// HoldWorkOrder Put on hold
 	// (POST /v1/work-orders/{id}/hold)
 	HoldWorkOrder(ctx context.Context, request HoldWorkOrderRequestObject) (HoldWorkOrderResponseObject, error)
+	// CreateInstallation Record an installation (the assigned technician, on site)
+	// (POST /v1/work-orders/{id}/installations)
+	CreateInstallation(ctx context.Context, request CreateInstallationRequestObject) (CreateInstallationResponseObject, error)
+	// AddLabour Record labour (the assigned technician, staff)
+	// (POST /v1/work-orders/{id}/labour)
+	AddLabour(ctx context.Context, request AddLabourRequestObject) (AddLabourResponseObject, error)
+	// AddPart Record parts used (the assigned technician, staff)
+	// (POST /v1/work-orders/{id}/parts)
+	AddPart(ctx context.Context, request AddPartRequestObject) (AddPartResponseObject, error)
+	// ListWorkOrderPhotos The orders photos
+	// (GET /v1/work-orders/{id}/photos)
+	ListWorkOrderPhotos(ctx context.Context, request ListWorkOrderPhotosRequestObject) (ListWorkOrderPhotosResponseObject, error)
+	// CreatePhoto Start a photo upload
+	// (POST /v1/work-orders/{id}/photos)
+	CreatePhoto(ctx context.Context, request CreatePhotoRequestObject) (CreatePhotoResponseObject, error)
 	// ReopenWorkOrder Reopen for rework (manager, dispatcher)
 	// (POST /v1/work-orders/{id}/reopen)
 	ReopenWorkOrder(ctx context.Context, request ReopenWorkOrderRequestObject) (ReopenWorkOrderResponseObject, error)
 	// ResumeWorkOrder Resume
 	// (POST /v1/work-orders/{id}/resume)
 	ResumeWorkOrder(ctx context.Context, request ResumeWorkOrderRequestObject) (ResumeWorkOrderResponseObject, error)
+	// CreateSwap Record a terminal or SIM swap (the assigned technician, on site)
+	// (POST /v1/work-orders/{id}/swaps)
+	CreateSwap(ctx context.Context, request CreateSwapRequestObject) (CreateSwapResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -8960,6 +13967,229 @@ func (sh *strictHandler) Me(ctx echo.Context) error {
 	return nil
 }
 
+// GetPhoto operation middleware
+func (sh *strictHandler) GetPhoto(ctx echo.Context, id Id) error {
+	var request GetPhotoRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPhoto(ctx.Request().Context(), request.(GetPhotoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPhoto")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPhotoResponseObject); ok {
+		return validResponse.VisitGetPhotoResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CompletePhoto operation middleware
+func (sh *strictHandler) CompletePhoto(ctx echo.Context, id Id, params CompletePhotoParams) error {
+	var request CompletePhotoRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CompletePhoto(ctx.Request().Context(), request.(CompletePhotoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompletePhoto")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CompletePhotoResponseObject); ok {
+		return validResponse.VisitCompletePhotoResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSims operation middleware
+func (sh *strictHandler) ListSims(ctx echo.Context, params ListSimsParams) error {
+	var request ListSimsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSims(ctx.Request().Context(), request.(ListSimsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSims")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSimsResponseObject); ok {
+		return validResponse.VisitListSimsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateSim operation middleware
+func (sh *strictHandler) CreateSim(ctx echo.Context, params CreateSimParams) error {
+	var request CreateSimRequestObject
+
+	request.Params = params
+
+	var body CreateSimJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSim(ctx.Request().Context(), request.(CreateSimRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSim")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateSimResponseObject); ok {
+		return validResponse.VisitCreateSimResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSim operation middleware
+func (sh *strictHandler) GetSim(ctx echo.Context, id Id) error {
+	var request GetSimRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSim(ctx.Request().Context(), request.(GetSimRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSim")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSimResponseObject); ok {
+		return validResponse.VisitGetSimResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeactivateSim operation middleware
+func (sh *strictHandler) DeactivateSim(ctx echo.Context, id Id, params DeactivateSimParams) error {
+	var request DeactivateSimRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body DeactivateSimJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeactivateSim(ctx.Request().Context(), request.(DeactivateSimRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeactivateSim")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeactivateSimResponseObject); ok {
+		return validResponse.VisitDeactivateSimResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SimHistory operation middleware
+func (sh *strictHandler) SimHistory(ctx echo.Context, id Id) error {
+	var request SimHistoryRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SimHistory(ctx.Request().Context(), request.(SimHistoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SimHistory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SimHistoryResponseObject); ok {
+		return validResponse.VisitSimHistoryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Sync operation middleware
 func (sh *strictHandler) Sync(ctx echo.Context, params SyncParams) error {
 	var request SyncRequestObject
@@ -9027,6 +14257,325 @@ func (sh *strictHandler) ReportLocation(ctx echo.Context, params ReportLocationP
 		return err
 	} else if validResponse, ok := response.(ReportLocationResponseObject); ok {
 		return validResponse.VisitReportLocationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListTerminalModels operation middleware
+func (sh *strictHandler) ListTerminalModels(ctx echo.Context, params ListTerminalModelsParams) error {
+	var request ListTerminalModelsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListTerminalModels(ctx.Request().Context(), request.(ListTerminalModelsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListTerminalModels")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListTerminalModelsResponseObject); ok {
+		return validResponse.VisitListTerminalModelsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateTerminalModel operation middleware
+func (sh *strictHandler) CreateTerminalModel(ctx echo.Context, params CreateTerminalModelParams) error {
+	var request CreateTerminalModelRequestObject
+
+	request.Params = params
+
+	var body CreateTerminalModelJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateTerminalModel(ctx.Request().Context(), request.(CreateTerminalModelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateTerminalModel")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateTerminalModelResponseObject); ok {
+		return validResponse.VisitCreateTerminalModelResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListTerminals operation middleware
+func (sh *strictHandler) ListTerminals(ctx echo.Context, params ListTerminalsParams) error {
+	var request ListTerminalsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListTerminals(ctx.Request().Context(), request.(ListTerminalsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListTerminals")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListTerminalsResponseObject); ok {
+		return validResponse.VisitListTerminalsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateTerminal operation middleware
+func (sh *strictHandler) CreateTerminal(ctx echo.Context, params CreateTerminalParams) error {
+	var request CreateTerminalRequestObject
+
+	request.Params = params
+
+	var body CreateTerminalJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateTerminal(ctx.Request().Context(), request.(CreateTerminalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateTerminal")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateTerminalResponseObject); ok {
+		return validResponse.VisitCreateTerminalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetTerminal operation middleware
+func (sh *strictHandler) GetTerminal(ctx echo.Context, id Id) error {
+	var request GetTerminalRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTerminal(ctx.Request().Context(), request.(GetTerminalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTerminal")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetTerminalResponseObject); ok {
+		return validResponse.VisitGetTerminalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TerminalHistory operation middleware
+func (sh *strictHandler) TerminalHistory(ctx echo.Context, id Id) error {
+	var request TerminalHistoryRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminalHistory(ctx.Request().Context(), request.(TerminalHistoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminalHistory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminalHistoryResponseObject); ok {
+		return validResponse.VisitTerminalHistoryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReceiveTerminalBack operation middleware
+func (sh *strictHandler) ReceiveTerminalBack(ctx echo.Context, id Id, params ReceiveTerminalBackParams) error {
+	var request ReceiveTerminalBackRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body ReceiveTerminalBackJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReceiveTerminalBack(ctx.Request().Context(), request.(ReceiveTerminalBackRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReceiveTerminalBack")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReceiveTerminalBackResponseObject); ok {
+		return validResponse.VisitReceiveTerminalBackResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ScrapTerminal operation middleware
+func (sh *strictHandler) ScrapTerminal(ctx echo.Context, id Id, params ScrapTerminalParams) error {
+	var request ScrapTerminalRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body ScrapTerminalJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ScrapTerminal(ctx.Request().Context(), request.(ScrapTerminalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ScrapTerminal")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ScrapTerminalResponseObject); ok {
+		return validResponse.VisitScrapTerminalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TerminalWarranty operation middleware
+func (sh *strictHandler) TerminalWarranty(ctx echo.Context, id Id) error {
+	var request TerminalWarrantyRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminalWarranty(ctx.Request().Context(), request.(TerminalWarrantyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminalWarranty")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminalWarrantyResponseObject); ok {
+		return validResponse.VisitTerminalWarrantyResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -9618,6 +15167,31 @@ func (sh *strictHandler) AssignWorkOrder(ctx echo.Context, id Id, params AssignW
 	return nil
 }
 
+// GetBill operation middleware
+func (sh *strictHandler) GetBill(ctx echo.Context, id Id) error {
+	var request GetBillRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBill(ctx.Request().Context(), request.(GetBillRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBill")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetBillResponseObject); ok {
+		return validResponse.VisitGetBillResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // CancelWorkOrder operation middleware
 func (sh *strictHandler) CancelWorkOrder(ctx echo.Context, id Id, params CancelWorkOrderParams) error {
 	var request CancelWorkOrderRequestObject
@@ -9939,6 +15513,228 @@ func (sh *strictHandler) HoldWorkOrder(ctx echo.Context, id Id, params HoldWorkO
 	return nil
 }
 
+// CreateInstallation operation middleware
+func (sh *strictHandler) CreateInstallation(ctx echo.Context, id Id, params CreateInstallationParams) error {
+	var request CreateInstallationRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body CreateInstallationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateInstallation(ctx.Request().Context(), request.(CreateInstallationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateInstallation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateInstallationResponseObject); ok {
+		return validResponse.VisitCreateInstallationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddLabour operation middleware
+func (sh *strictHandler) AddLabour(ctx echo.Context, id Id, params AddLabourParams) error {
+	var request AddLabourRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body AddLabourJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddLabour(ctx.Request().Context(), request.(AddLabourRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddLabour")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddLabourResponseObject); ok {
+		return validResponse.VisitAddLabourResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddPart operation middleware
+func (sh *strictHandler) AddPart(ctx echo.Context, id Id, params AddPartParams) error {
+	var request AddPartRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body AddPartJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddPart(ctx.Request().Context(), request.(AddPartRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddPart")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddPartResponseObject); ok {
+		return validResponse.VisitAddPartResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListWorkOrderPhotos operation middleware
+func (sh *strictHandler) ListWorkOrderPhotos(ctx echo.Context, id Id, params ListWorkOrderPhotosParams) error {
+	var request ListWorkOrderPhotosRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWorkOrderPhotos(ctx.Request().Context(), request.(ListWorkOrderPhotosRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWorkOrderPhotos")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWorkOrderPhotosResponseObject); ok {
+		return validResponse.VisitListWorkOrderPhotosResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreatePhoto operation middleware
+func (sh *strictHandler) CreatePhoto(ctx echo.Context, id Id, params CreatePhotoParams) error {
+	var request CreatePhotoRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body CreatePhotoJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreatePhoto(ctx.Request().Context(), request.(CreatePhotoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreatePhoto")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreatePhotoResponseObject); ok {
+		return validResponse.VisitCreatePhotoResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ReopenWorkOrder operation middleware
 func (sh *strictHandler) ReopenWorkOrder(ctx echo.Context, id Id, params ReopenWorkOrderParams) error {
 	var request ReopenWorkOrderRequestObject
@@ -10008,6 +15804,55 @@ func (sh *strictHandler) ResumeWorkOrder(ctx echo.Context, id Id, params ResumeW
 		return err
 	} else if validResponse, ok := response.(ResumeWorkOrderResponseObject); ok {
 		return validResponse.VisitResumeWorkOrderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateSwap operation middleware
+func (sh *strictHandler) CreateSwap(ctx echo.Context, id Id, params CreateSwapParams) error {
+	var request CreateSwapRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body CreateSwapJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSwap(ctx.Request().Context(), request.(CreateSwapRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSwap")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateSwapResponseObject); ok {
+		return validResponse.VisitCreateSwapResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

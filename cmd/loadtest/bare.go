@@ -15,8 +15,8 @@ import (
 
 // newBare is the floor of this stack: echo and pgx with nothing between
 // them, doing what GET /v1/work-orders/{id} does for a technician: verify the
-// JWT the same way, check the login and user in one query, read the order
-// and its vehicles, and write JSON.
+// JWT the same way, check the login and user in one query, read the order,
+// its vehicles and its installations and swaps, and write JSON.
 func newBare(pool *pgxpool.Pool, secret []byte) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -67,6 +67,13 @@ func newBare(pool *pgxpool.Pool, secret []byte) (*echo.Echo, error) {
 		}
 		order["vehicle_ids"], err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 		if err != nil {
+			return err
+		}
+		rows, err = pool.Query(ctx, `SELECT * FROM custody_actions WHERE work_order_id IN ($1) ORDER BY id`, id)
+		if err != nil {
+			return err
+		}
+		if order["custody_actions"], err = pgx.CollectRows(rows, pgx.RowToMap); err != nil {
 			return err
 		}
 		c.Response().Header().Set("ETag", `"`+jsonString(order["version"])+`"`)

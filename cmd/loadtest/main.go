@@ -84,6 +84,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if r.boardFirst, r.boardLast, r.boardPages, err = fixture.board(ctx, o); err != nil {
 		return err
 	}
+	say("scenario: custody history")
+	if r.history, err = fixture.history(ctx, o); err != nil {
+		return err
+	}
+	say("scenario: photos")
+	if r.presign, r.complete, err = fixture.photos(ctx, 1000); err != nil {
+		return err
+	}
+	r.photoStore = fixture.photoStore
 	say("scenario: create and transitions at %d req/s", o.writeRate)
 	if r.writes, err = fixture.writes(ctx, o); err != nil {
 		return err

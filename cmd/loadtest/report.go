@@ -14,6 +14,9 @@ type report struct {
 	boardFirst, boardLast result
 	boardPages            int
 	writes                []result
+	history               result
+	presign, complete     result
+	photoStore            string
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }
@@ -47,6 +50,11 @@ func (r report) write(w io.Writer) {
 	if r.boardFirst.p50 > 0 {
 		fmt.Fprintf(w, "\nLast page / first page (p50): **%.2f**\n", float64(r.boardLast.p50)/float64(r.boardFirst.p50))
 	}
+	fmt.Fprintf(w, "\n### Chain of custody of a unit with 1,000 steps (50 req/s)\n\n%s", header)
+	row(w, r.history)
+	fmt.Fprintf(w, "\n### Photos: presign, upload to %s, complete (one after another)\n\n%s", r.photoStore, header)
+	row(w, r.presign)
+	row(w, r.complete)
 	fmt.Fprintf(w, "\n### Create and transitions at %d req/s\n\n%s", r.opts.writeRate, header)
 	for _, x := range r.writes {
 		row(w, x)

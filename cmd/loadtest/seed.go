@@ -29,19 +29,20 @@ const (
 
 // fixture is a seeded database with the service and the floor server running.
 type fixture struct {
-	pool      *pgxpool.Pool
-	app       *app.App
-	appURL    string
-	bareURL   string
-	stop      []func()
-	seedTime  time.Duration
-	tech      string // a technician's access token
-	techOrder []uuid.UUID
-	manager   string
-	dispatch  string
-	techIDs   []uuid.UUID
-	customers []uuid.UUID
-	vehicles  map[uuid.UUID][]uuid.UUID
+	pool       *pgxpool.Pool
+	app        *app.App
+	appURL     string
+	bareURL    string
+	stop       []func()
+	seedTime   time.Duration
+	tech       string // a technician's access token
+	techOrder  []uuid.UUID
+	manager    string
+	dispatch   string
+	techIDs    []uuid.UUID
+	customers  []uuid.UUID
+	photoStore string
+	vehicles   map[uuid.UUID][]uuid.UUID
 }
 
 func (f *fixture) close() {
@@ -69,6 +70,12 @@ func prepare(ctx context.Context, o options, logger *slog.Logger, say func(strin
 	}
 	f.stop = append(f.stop, func() { os.RemoveAll(dir) })
 	cfg.DataDir = dir
+	f.photoStore = "the local photo directory"
+	if ep := os.Getenv("FIELDWORK_TEST_S3_ENDPOINT"); ep != "" {
+		cfg.S3 = app.S3Config{Endpoint: ep, AccessKey: os.Getenv("FIELDWORK_TEST_S3_ACCESS_KEY"), SecretKey: os.Getenv("FIELDWORK_TEST_S3_SECRET_KEY"),
+			Bucket: "loadtest", UseSSL: os.Getenv("FIELDWORK_TEST_S3_USE_SSL") == "true"}
+		f.photoStore = "MinIO"
+	}
 
 	if !o.skipSeed {
 		say("emptying the database")

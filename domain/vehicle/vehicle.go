@@ -24,8 +24,12 @@ type Vehicle struct {
 	Model       *string
 	DriverName  *string
 	DriverPhone *string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// TerminalID and SimID are the units installed now (zero when none); the
+	// chain of custody sets them, never a vehicle update.
+	TerminalID uuid.UUID
+	SimID      uuid.UUID
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // SearchText is what the list's q filter matches.

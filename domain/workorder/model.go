@@ -109,6 +109,9 @@ type Order struct {
 	UpdatedAt      time.Time
 	// ChangeSeq orders changes in commit order, for the technician's sync.
 	ChangeSeq int64
+	// Warranty is, for a repair order, the warranty of the vehicle's
+	// terminal when the order was approved.
+	Warranty *WarrantySnapshot
 
 	Times Times
 }
@@ -127,4 +130,11 @@ type Times struct {
 	HoldStartedAt *time.Time
 	// Paused is the total time on hold, not counting a hold still running.
 	Paused time.Duration
+}
+
+// WarrantySnapshot is a terminal's warranty as recorded on an order.
+type WarrantySnapshot struct {
+	TerminalID uuid.UUID // zero when the vehicle had no terminal
+	InWarranty bool
+	EndsOn     *time.Time
 }

@@ -76,6 +76,11 @@ type Directory interface {
 	Technician(ctx context.Context, id uuid.UUID) (Technician, error)
 	Technicians(ctx context.Context) ([]Technician, error)
 	OpenOrderCounts(ctx context.Context) (map[uuid.UUID]int, error)
+	// InstalledVehicles lists the vehicles an installation was recorded for
+	// on the order.
+	InstalledVehicles(ctx context.Context, orderID uuid.UUID) ([]uuid.UUID, error)
+	// Warranty is the warranty, on day, of the terminal installed on a vehicle.
+	Warranty(ctx context.Context, vehicleID uuid.UUID, day time.Time) (WarrantySnapshot, error)
 }
 
 // Service runs the work-order lifecycle.
@@ -371,6 +376,24 @@ func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c 
 			if err := s.checkTechnician(ctx, c.TechnicianID); err != nil {
 				return "", nil, err
 			}
+		}
+		switch {
+		case c.Action == Complete && o.Type == Install:
+			done, err := s.dir.InstalledVehicles(ctx, o.ID)
+			if err != nil {
+				return "", nil, err
+			}
+			for _, v := range o.VehicleIDs {
+				if !slices.Contains(done, v) {
+					return "", nil, domain.Conflict("vehicle %s has no installation recorded; record one for every vehicle before completing", v)
+				}
+			}
+		case c.Action == Approve && o.Type == Repair && len(o.VehicleIDs) == 1:
+			w, err := s.dir.Warranty(ctx, o.VehicleIDs[0], now)
+			if err != nil {
+				return "", nil, err
+			}
+			o.Warranty = &w
 		}
 		prevTech := o.TechnicianID
 		data, err := apply(o, c, now)

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/fieldwork/fieldwork/domain"
+	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/workorder"
 )
 
@@ -100,4 +101,33 @@ func (s Directory) OpenOrderCounts(ctx context.Context) (map[uuid.UUID]int, erro
 		out[r.TechnicianID] = r.N
 	}
 	return out, nil
+}
+
+// InstalledVehicles lists the vehicles with an installation recorded on the order.
+func (s Directory) InstalledVehicles(ctx context.Context, orderID uuid.UUID) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	err := s.db.conn(ctx).Model(&custodyActionRow{}).Where("work_order_id = ? AND action = 'install'", orderID).Pluck("vehicle_id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("installed vehicles: %w", err)
+	}
+	return ids, nil
+}
+
+// Warranty is the warranty on day of the terminal installed on a vehicle.
+func (s Directory) Warranty(ctx context.Context, vehicleID uuid.UUID, day time.Time) (workorder.WarrantySnapshot, error) {
+	c := s.db.Custody()
+	termID, _, err := c.InstalledOn(ctx, vehicleID)
+	if err != nil || termID == uuid.Nil {
+		return workorder.WarrantySnapshot{}, err
+	}
+	t, err := c.Terminal(ctx, termID)
+	if err != nil {
+		return workorder.WarrantySnapshot{}, err
+	}
+	m, err := c.Model(ctx, t.ModelID)
+	if err != nil {
+		return workorder.WarrantySnapshot{}, err
+	}
+	w := custody.WarrantyOf(t, m.WarrantyMonths, day)
+	return workorder.WarrantySnapshot{TerminalID: t.ID, InWarranty: w.InWarranty, EndsOn: w.EndsOn}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/fieldwork/fieldwork/domain"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
@@ -20,8 +21,11 @@ type vehicleRow struct {
 	DriverName  *string
 	DriverPhone *string
 	SearchText  string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"` // the service's clock, not gorm's
+	// Read only: the units installed now, selected with the row.
+	TerminalID *uuid.UUID `gorm:"->"`
+	SimID      *uuid.UUID `gorm:"->"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time `gorm:"autoUpdateTime:false"` // the service's clock, not gorm's
 }
 
 func (vehicleRow) TableName() string { return "vehicles" }
@@ -33,7 +37,14 @@ func toVehicleRow(v vehicle.Vehicle) vehicleRow {
 
 func (r vehicleRow) domain() vehicle.Vehicle {
 	return vehicle.Vehicle{ID: r.ID, CustomerID: r.CustomerID, Plate: r.Plate, VIN: r.Vin, Model: r.Model, DriverName: r.DriverName,
-		DriverPhone: r.DriverPhone, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		DriverPhone: r.DriverPhone, TerminalID: idOf(r.TerminalID), SimID: idOf(r.SimID), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// withUnits selects a vehicle with the units installed on it.
+func withUnits(q *gorm.DB) *gorm.DB {
+	return q.Select(`vehicles.*,
+		(SELECT t.id FROM terminals t WHERE t.vehicle_id = vehicles.id AND t.status = 'installed') AS terminal_id,
+		(SELECT s.id FROM sims s WHERE s.vehicle_id = vehicles.id AND s.status = 'installed') AS sim_id`)
 }
 
 // Vehicles stores vehicles.
@@ -77,7 +88,7 @@ func (s Vehicles) Update(ctx context.Context, v vehicle.Vehicle) error {
 // ByID finds a vehicle.
 func (s Vehicles) ByID(ctx context.Context, id uuid.UUID) (vehicle.Vehicle, error) {
 	var r vehicleRow
-	if err := s.db.conn(ctx).Take(&r, "id = ?", id).Error; err != nil {
+	if err := withUnits(s.db.conn(ctx).Model(&vehicleRow{})).Take(&r, "vehicles.id = ?", id).Error; err != nil {
 		return vehicle.Vehicle{}, notFound(err, "vehicle")
 	}
 	return r.domain(), nil
@@ -85,7 +96,7 @@ func (s Vehicles) ByID(ctx context.Context, id uuid.UUID) (vehicle.Vehicle, erro
 
 // List pages through vehicles in creation order.
 func (s Vehicles) List(ctx context.Context, f vehicle.Filter, p domain.PageRequest) (domain.Page[vehicle.Vehicle], error) {
-	q := s.db.conn(ctx).Model(&vehicleRow{})
+	q := withUnits(s.db.conn(ctx).Model(&vehicleRow{}))
 	if f.CustomerID != uuid.Nil {
 		q = q.Where("customer_id = ?", f.CustomerID)
 	}

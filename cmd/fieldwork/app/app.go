@@ -22,7 +22,10 @@ import (
 
 	"github.com/fieldwork/fieldwork/api"
 	domauth "github.com/fieldwork/fieldwork/domain/auth"
+	"github.com/fieldwork/fieldwork/domain/billing"
+	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
+	"github.com/fieldwork/fieldwork/domain/photo"
 	"github.com/fieldwork/fieldwork/domain/user"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
 	"github.com/fieldwork/fieldwork/domain/workorder"
@@ -42,6 +45,7 @@ type App struct {
 	HTTP   *echo.Echo
 	Auth   *domauth.Service
 	Users  *user.Service
+	Photos *photo.Service
 }
 
 // Migrate applies the schema migrations and River's, then returns.
@@ -112,12 +116,15 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		return nil, err
 	}
 
+	orders := workorder.NewService(db.WorkOrders(), db.Directory(), db, events, cfg.Clock, cfg.SLA)
+	photos := newPhotos(db, blobs, orders, cfg.Clock)
 	idem := db.Idempotency()
 	reg := jobs.NewRegistration()
 	reg.AddCleanup("auth", time.Hour, authSvc)
 	reg.AddCleanup("idempotency_keys", time.Hour, jobs.PrunerFunc(func(ctx context.Context) (int64, error) {
 		return idem.Prune(ctx, cfg.Clock.Now())
 	}))
+	reg.AddCleanup("pending_photos", time.Hour, photos)
 	runner, err := newRunner(db, cfg, logger, reg)
 	if err != nil {
 		return nil, err
@@ -135,7 +142,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		Auth: authSvc, Users: users,
 		Customers:  customer.NewService(db.Customers(), db, events, cfg.Clock),
 		Vehicles:   vehicle.NewService(db.Vehicles(), db.Customers(), db, events, cfg.Clock),
-		WorkOrders: workorder.NewService(db.WorkOrders(), db.Directory(), db, events, cfg.Clock, cfg.SLA),
+		WorkOrders: orders,
+		Photos:     photos,
+		Custody:    custody.NewService(db.Custody(), custodyOrders{orderFacts{orders}}, db.Photos(), plates{db}, db, events, cfg.Clock),
+		Billing:    billing.NewService(db.Billing(), billingOrders{orderFacts{orders}}, db, events, cfg.Clock),
 		Tx:         db, Idempotency: idem,
 		Logger: logger, Registry: promReg,
 		Ready: []api.Check{
@@ -148,7 +158,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	if err != nil {
 		return nil, err
 	}
-	return &App{cfg: cfg, logger: logger, DB: db, Blob: blobs, Jobs: runner, HTTP: e, Auth: authSvc, Users: users}, nil
+	return &App{cfg: cfg, logger: logger, DB: db, Blob: blobs, Jobs: runner, HTTP: e, Auth: authSvc, Users: users, Photos: photos}, nil
 }
 
 // jwtSecret is FIELDWORK_JWT_SECRET, or one generated once and kept in the

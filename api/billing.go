@@ -1,0 +1,55 @@
+package api
+
+import (
+	"context"
+
+	"github.com/fieldwork/fieldwork/api/gen"
+	"github.com/fieldwork/fieldwork/domain/billing"
+)
+
+func billLineDTO(l billing.Line, charged int64) gen.BillLine {
+	out := gen.BillLine{Id: l.ID, Kind: gen.BillLineKind(l.Kind), PartCode: nullableOf(l.PartCode), Description: l.Description,
+		Quantity: int32(l.Quantity), UnitPrice: l.UnitPrice, Amount: l.Amount, Charged: charged}
+	if l.Minutes != nil {
+		m := int32(*l.Minutes)
+		out.Minutes = nullableOf(&m)
+	} else {
+		out.Minutes = nullableOf[int32](nil)
+	}
+	return out
+}
+
+// AddPart records parts used on an order.
+func (s *Server) AddPart(ctx context.Context, req gen.AddPartRequestObject) (gen.AddPartResponseObject, error) {
+	b := req.Body
+	l, err := s.cfg.Billing.AddPart(ctx, req.Id, b.PartCode, b.Description, int(b.Quantity), b.UnitPrice)
+	if err != nil {
+		return nil, err
+	}
+	return gen.AddPart201JSONResponse(billLineDTO(l, l.Amount)), nil
+}
+
+// AddLabour records labour on an order.
+func (s *Server) AddLabour(ctx context.Context, req gen.AddLabourRequestObject) (gen.AddLabourResponseObject, error) {
+	b := req.Body
+	l, err := s.cfg.Billing.AddLabour(ctx, req.Id, b.Description, int(b.Minutes), b.Amount)
+	if err != nil {
+		return nil, err
+	}
+	return gen.AddLabour201JSONResponse(billLineDTO(l, 0)), nil
+}
+
+// GetBill computes an order's bill.
+func (s *Server) GetBill(ctx context.Context, req gen.GetBillRequestObject) (gen.GetBillResponseObject, error) {
+	b, err := s.cfg.Billing.BillFor(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	lines := make([]gen.BillLine, len(b.Lines))
+	for i, l := range b.Lines {
+		lines[i] = billLineDTO(l, b.Charged[i])
+	}
+	out := gen.GetBill200JSONResponse{Lines: lines, PartsTotal: b.PartsTotal, LabourTotal: b.LabourTotal, Total: b.Total, Currency: gen.CNY}
+	out.Warranty.InWarranty, out.Warranty.Rule = b.InWarranty, gen.BillWarrantyRule(b.Rule)
+	return out, nil
+}

@@ -1,0 +1,50 @@
+package app
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/fieldwork/fieldwork/domain/billing"
+	"github.com/fieldwork/fieldwork/domain/custody"
+	"github.com/fieldwork/fieldwork/domain/workorder"
+	"github.com/fieldwork/fieldwork/infra/store"
+)
+
+// orderFacts answers custody's and billing's questions about work orders
+// through the work-order service, so that its visibility rules apply.
+type orderFacts struct{ orders *workorder.Service }
+
+func (f orderFacts) get(ctx context.Context, id uuid.UUID) (workorder.Order, error) {
+	return f.orders.Get(ctx, id)
+}
+
+type custodyOrders struct{ orderFacts }
+
+func (f custodyOrders) Order(ctx context.Context, id uuid.UUID) (custody.Order, error) {
+	o, err := f.get(ctx, id)
+	if err != nil {
+		return custody.Order{}, err
+	}
+	return custody.Order{ID: o.ID, CustomerID: o.CustomerID, VehicleIDs: o.VehicleIDs, OnSite: o.Status == workorder.OnSite,
+		TechnicianID: o.TechnicianID}, nil
+}
+
+type billingOrders struct{ orderFacts }
+
+func (f billingOrders) Order(ctx context.Context, id uuid.UUID) (billing.Order, error) {
+	o, err := f.get(ctx, id)
+	if err != nil {
+		return billing.Order{}, err
+	}
+	return billing.Order{ID: o.ID, Install: o.Type == workorder.Install, TechnicianID: o.TechnicianID,
+		Open: o.Status != workorder.Closed && o.Status != workorder.Cancelled, InWarranty: o.Warranty != nil && o.Warranty.InWarranty}, nil
+}
+
+// plates tells custody a vehicle's plate for the label of a unit taken back.
+type plates struct{ db *store.DB }
+
+func (p plates) Plate(ctx context.Context, vehicleID uuid.UUID) (string, error) {
+	v, err := p.db.Vehicles().ByID(ctx, vehicleID)
+	return v.Plate, err
+}

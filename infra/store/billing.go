@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fieldwork/fieldwork/domain/billing"
+)
+
+type billLineRow struct {
+	ID          uuid.UUID
+	WorkOrderID uuid.UUID
+	Kind        string
+	PartCode    *string
+	Description string
+	Quantity    int
+	UnitPrice   int64
+	Minutes     *int
+	Amount      int64
+	CreatedBy   uuid.UUID
+	At          time.Time
+}
+
+func (billLineRow) TableName() string { return "bill_lines" }
+
+// Billing stores the parts and labour recorded on orders.
+type Billing struct{ db *DB }
+
+var _ billing.Repository = Billing{}
+
+// Billing returns the bill-line repository.
+func (db *DB) Billing() Billing { return Billing{db} }
+
+// Insert records a line.
+func (s Billing) Insert(ctx context.Context, l billing.Line) error {
+	row := billLineRow{ID: l.ID, WorkOrderID: l.WorkOrderID, Kind: string(l.Kind), PartCode: l.PartCode, Description: l.Description,
+		Quantity: l.Quantity, UnitPrice: l.UnitPrice, Minutes: l.Minutes, Amount: l.Amount, CreatedBy: l.CreatedBy, At: l.At.UTC()}
+	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("insert bill line: %w", err)
+	}
+	return nil
+}
+
+// Lines lists an order's lines in the order they were recorded.
+func (s Billing) Lines(ctx context.Context, orderID uuid.UUID) ([]billing.Line, error) {
+	var rows []billLineRow
+	if err := s.db.conn(ctx).Where("work_order_id = ?", orderID).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list bill lines: %w", err)
+	}
+	out := make([]billing.Line, len(rows))
+	for i, r := range rows {
+		out[i] = billing.Line{ID: r.ID, WorkOrderID: r.WorkOrderID, Kind: billing.Kind(r.Kind), PartCode: r.PartCode, Description: r.Description,
+			Quantity: r.Quantity, UnitPrice: r.UnitPrice, Minutes: r.Minutes, Amount: r.Amount, CreatedBy: r.CreatedBy, At: r.At.UTC()}
+	}
+	return out, nil
+}
