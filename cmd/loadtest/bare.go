@@ -69,7 +69,7 @@ func newBare(pool *pgxpool.Pool, secret []byte) (*echo.Echo, error) {
 		if err != nil {
 			return err
 		}
-		rows, err = pool.Query(ctx, `SELECT * FROM custody_actions WHERE work_order_id IN ($1) ORDER BY id`, id)
+		rows, err = pool.Query(ctx, `SELECT id, work_order_id, action, vehicle_id, terminal_id, sim_id, old_id, new_id, reason, photo_ids, technician_id, at FROM custody_actions WHERE work_order_id IN ($1) ORDER BY id`, id)
 		if err != nil {
 			return err
 		}

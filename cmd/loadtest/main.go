@@ -42,6 +42,7 @@ type options struct {
 	skipSeed    bool
 	boardPages  int
 	cpuProfile  string
+	scenarios   string
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -57,6 +58,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.BoolVar(&o.skipSeed, "skip-seed", false, "reuse an already seeded database")
 	fs.IntVar(&o.boardPages, "board-samples", 200, "requests per dispatch-board page measured")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write CPU profiles of the max-throughput GET scenarios here (the floor's with .bare appended)")
+	fs.StringVar(&o.scenarios, "scenarios", "get,board,history,photos,writes", "which scenarios to run, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,27 +77,37 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	defer fixture.close()
 
 	r := report{machine: machine(), opts: o, seeded: fixture.seedTime}
-	say("scenario: GET /v1/work-orders/{id} as a technician, fieldwork vs bare echo+pgx, %d req/s", o.readRate)
-	r.getFieldwork, r.getBare, err = fixture.compareGet(ctx, o)
-	if err != nil {
-		return err
+	wanted := func(name string) bool { return strings.Contains(","+o.scenarios+",", ","+name+",") }
+	if wanted("get") {
+		say("scenario: GET /v1/work-orders/{id} as a technician, fieldwork vs bare echo+pgx, %d req/s", o.readRate)
+		if r.getFieldwork, r.getBare, err = fixture.compareGet(ctx, o); err != nil {
+			return err
+		}
 	}
-	say("scenario: dispatch board")
-	if r.boardFirst, r.boardLast, r.boardPages, err = fixture.board(ctx, o); err != nil {
-		return err
+	if wanted("board") {
+		say("scenario: dispatch board")
+		if r.boardFirst, r.boardLast, r.boardPages, err = fixture.board(ctx, o); err != nil {
+			return err
+		}
 	}
-	say("scenario: custody history")
-	if r.history, err = fixture.history(ctx, o); err != nil {
-		return err
+	if wanted("history") {
+		say("scenario: custody history")
+		if r.history, err = fixture.history(ctx, o); err != nil {
+			return err
+		}
 	}
-	say("scenario: photos")
-	if r.presign, r.complete, err = fixture.photos(ctx, 1000); err != nil {
-		return err
+	if wanted("photos") {
+		say("scenario: photos")
+		if r.presign, r.complete, err = fixture.photos(ctx, 1000); err != nil {
+			return err
+		}
+		r.photoStore = fixture.photoStore
 	}
-	r.photoStore = fixture.photoStore
-	say("scenario: create and transitions at %d req/s", o.writeRate)
-	if r.writes, err = fixture.writes(ctx, o); err != nil {
-		return err
+	if wanted("writes") {
+		say("scenario: create and transitions at %d req/s", o.writeRate)
+		if r.writes, err = fixture.writes(ctx, o); err != nil {
+			return err
+		}
 	}
 	r.write(stdout)
 	return nil

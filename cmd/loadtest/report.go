@@ -33,30 +33,37 @@ func (r report) write(w io.Writer) {
 	if r.seeded > 0 {
 		fmt.Fprintf(w, "; seeded in %s", r.seeded.Round(time.Second))
 	}
-	fmt.Fprintf(w, ".\n\n### GET /v1/work-orders/{id} as a technician\n\n%s", header)
-	for i, fw := range r.getFieldwork {
-		fw.name = "fieldwork, " + fw.name
-		row(w, fw)
-		b := r.getBare[i]
-		b.name = "bare echo+pgx, " + b.name
-		row(w, b)
-	}
-	if len(r.getFieldwork) > 1 && len(r.getBare) > 1 && r.getBare[1].rps > 0 {
+	fmt.Fprintln(w, ".")
+	if len(r.getFieldwork) > 1 && len(r.getBare) > 1 {
+		fmt.Fprintf(w, "\n### GET /v1/work-orders/{id} as a technician\n\n%s", header)
+		for i, fw := range r.getFieldwork {
+			fw.name = "fieldwork, " + fw.name
+			row(w, fw)
+			b := r.getBare[i]
+			b.name = "bare echo+pgx, " + b.name
+			row(w, b)
+		}
 		fmt.Fprintf(w, "\nThroughput ratio fieldwork / bare (max throughput): **%.2f**\n", r.getFieldwork[1].rps/r.getBare[1].rps)
 	}
-	fmt.Fprintf(w, "\n### Dispatch board (status=approved,assigned, sort=respond_by, limit=50; %d pages)\n\n%s", r.boardPages, header)
-	row(w, r.boardFirst)
-	row(w, r.boardLast)
-	if r.boardFirst.p50 > 0 {
+	if r.boardFirst.count > 0 {
+		fmt.Fprintf(w, "\n### Dispatch board (status=approved,assigned, sort=respond_by, limit=50; %d pages)\n\n%s", r.boardPages, header)
+		row(w, r.boardFirst)
+		row(w, r.boardLast)
 		fmt.Fprintf(w, "\nLast page / first page (p50): **%.2f**\n", float64(r.boardLast.p50)/float64(r.boardFirst.p50))
 	}
-	fmt.Fprintf(w, "\n### Chain of custody of a unit with 1,000 steps (50 req/s)\n\n%s", header)
-	row(w, r.history)
-	fmt.Fprintf(w, "\n### Photos: presign, upload to %s, complete (one after another)\n\n%s", r.photoStore, header)
-	row(w, r.presign)
-	row(w, r.complete)
-	fmt.Fprintf(w, "\n### Create and transitions at %d req/s\n\n%s", r.opts.writeRate, header)
-	for _, x := range r.writes {
-		row(w, x)
+	if r.history.count > 0 {
+		fmt.Fprintf(w, "\n### Chain of custody of a unit with 1,000 steps (50 req/s)\n\n%s", header)
+		row(w, r.history)
+	}
+	if r.presign.count > 0 {
+		fmt.Fprintf(w, "\n### Photos: presign, upload to %s, complete (one after another)\n\n%s", r.photoStore, header)
+		row(w, r.presign)
+		row(w, r.complete)
+	}
+	if len(r.writes) > 0 {
+		fmt.Fprintf(w, "\n### Create and transitions at %d req/s\n\n%s", r.opts.writeRate, header)
+		for _, x := range r.writes {
+			row(w, x)
+		}
 	}
 }

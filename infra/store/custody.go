@@ -314,17 +314,29 @@ func (s Custody) InsertAction(ctx context.Context, a custody.Action) error {
 	return nil
 }
 
-// Actions lists the orders' installations and swaps in one query.
+// Actions lists the orders' installations and swaps in one query. It is
+// on every work-order read, so it scans by hand (see raw.go).
 func (s Custody) Actions(ctx context.Context, orderIDs []uuid.UUID) (map[uuid.UUID][]custody.Action, error) {
 	out := map[uuid.UUID][]custody.Action{}
 	if len(orderIDs) == 0 {
 		return out, nil
 	}
-	var rows []custodyActionRow
-	if err := s.db.conn(ctx).Where("work_order_id IN ?", orderIDs).Order("id").Find(&rows).Error; err != nil {
+	args := make([]any, len(orderIDs))
+	for i, id := range orderIDs {
+		args[i] = id
+	}
+	rows, err := s.db.sqlConn(ctx).QueryContext(ctx, `SELECT id, work_order_id, action, vehicle_id, terminal_id, sim_id, old_id, new_id,
+		reason, photo_ids, technician_id, at FROM custody_actions WHERE work_order_id IN (`+placeholders(len(orderIDs))+`) ORDER BY id`, args...)
+	if err != nil {
 		return nil, fmt.Errorf("list installs and swaps: %w", err)
 	}
-	for _, r := range rows {
+	defer rows.Close()
+	for rows.Next() {
+		var r custodyActionRow
+		if err := rows.Scan(&r.ID, &r.WorkOrderID, &r.Action, &r.VehicleID, &r.TerminalID, &r.SimID, &r.OldID, &r.NewID,
+			&r.Reason, &r.PhotoIds, &r.TechnicianID, &r.At); err != nil {
+			return nil, fmt.Errorf("list installs and swaps: %w", err)
+		}
 		a := custody.Action{ID: r.ID, WorkOrderID: r.WorkOrderID, VehicleID: r.VehicleID, TechnicianID: r.TechnicianID, At: r.At.UTC(),
 			TerminalID: idOf(r.TerminalID), SimID: idOf(r.SimID), OldID: idOf(r.OldID), NewID: idOf(r.NewID)}
 		_ = json.Unmarshal([]byte(r.PhotoIds), &a.PhotoIDs)
@@ -340,6 +352,9 @@ func (s Custody) Actions(ctx context.Context, orderIDs []uuid.UUID) (map[uuid.UU
 			a.Reason = *r.Reason
 		}
 		out[r.WorkOrderID] = append(out[r.WorkOrderID], a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list installs and swaps: %w", err)
 	}
 	return out, nil
 }
