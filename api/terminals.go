@@ -37,8 +37,12 @@ func simDTO(s custody.Sim) gen.Sim {
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 
-func unitFilter(status *string, customer, vehicle *uuid.UUID, q *string) custody.UnitFilter {
-	return custody.UnitFilter{Status: deref(status), CustomerID: deref(customer), VehicleID: deref(vehicle), Query: deref(q)}
+func unitFilter[S ~string](status *S, customer, vehicle *uuid.UUID, q *string) custody.UnitFilter {
+	f := custody.UnitFilter{CustomerID: deref(customer), VehicleID: deref(vehicle), Query: deref(q)}
+	if status != nil {
+		f.Status = string(*status)
+	}
+	return f
 }
 
 // CreateTerminalModel adds a terminal model.
@@ -75,12 +79,7 @@ func (s *Server) CreateTerminal(ctx context.Context, req gen.CreateTerminalReque
 // ListTerminals pages through terminals.
 func (s *Server) ListTerminals(ctx context.Context, req gen.ListTerminalsRequestObject) (gen.ListTerminalsResponseObject, error) {
 	p := req.Params
-	var status *string
-	if p.Status != nil {
-		st := string(*p.Status)
-		status = &st
-	}
-	page, err := s.cfg.Custody.ListTerminals(ctx, unitFilter(status, p.CustomerId, p.VehicleId, p.Q), pageRequest(p.Limit, p.Cursor))
+	page, err := s.cfg.Custody.ListTerminals(ctx, unitFilter(p.Status, p.CustomerId, p.VehicleId, p.Q), pageRequest(p.Limit, p.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -150,12 +149,7 @@ func (s *Server) CreateSim(ctx context.Context, req gen.CreateSimRequestObject) 
 // ListSims pages through SIM cards.
 func (s *Server) ListSims(ctx context.Context, req gen.ListSimsRequestObject) (gen.ListSimsResponseObject, error) {
 	p := req.Params
-	var status *string
-	if p.Status != nil {
-		st := string(*p.Status)
-		status = &st
-	}
-	page, err := s.cfg.Custody.ListSims(ctx, unitFilter(status, p.CustomerId, p.VehicleId, p.Q), pageRequest(p.Limit, p.Cursor))
+	page, err := s.cfg.Custody.ListSims(ctx, unitFilter(p.Status, p.CustomerId, p.VehicleId, p.Q), pageRequest(p.Limit, p.Cursor))
 	if err != nil {
 		return nil, err
 	}

@@ -90,6 +90,12 @@ func canRead(a domain.Actor) bool {
 	return a.IsStaff() || a.Is(domain.RoleFinance, domain.RoleTechnician, domain.RoleCustomer)
 }
 
+// visible reports whether the actor may see a unit installed for the
+// customer (zero when in stock): customer users only their own.
+func visible(a domain.Actor, customerID uuid.UUID) bool {
+	return canRead(a) && (a.Role != domain.RoleCustomer || customerID != uuid.Nil && customerID == a.CustomerID)
+}
+
 func requireRole(ctx context.Context, what string, roles ...domain.Role) (domain.Actor, error) {
 	a, err := domain.MustActor(ctx)
 	if err != nil {
@@ -205,7 +211,7 @@ func (s *Service) Terminal(ctx context.Context, id uuid.UUID) (Terminal, error) 
 	if err != nil {
 		return Terminal{}, err
 	}
-	if !canRead(actor) || actor.Role == domain.RoleCustomer && (t.CustomerID == uuid.Nil || t.CustomerID != actor.CustomerID) {
+	if !visible(actor, t.CustomerID) {
 		return Terminal{}, domain.NotFound("terminal")
 	}
 	return t, nil
@@ -221,7 +227,7 @@ func (s *Service) Sim(ctx context.Context, id uuid.UUID) (Sim, error) {
 	if err != nil {
 		return Sim{}, err
 	}
-	if !canRead(actor) || actor.Role == domain.RoleCustomer && (sim.CustomerID == uuid.Nil || sim.CustomerID != actor.CustomerID) {
+	if !visible(actor, sim.CustomerID) {
 		return Sim{}, domain.NotFound("SIM card")
 	}
 	return sim, nil
