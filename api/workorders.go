@@ -105,6 +105,10 @@ func (s *Server) workOrderDTO(o workorder.Order, acts []custody.Action) gen.Work
 			out.Swaps = append(out.Swaps, swapDTO(a))
 		}
 	}
+	out.Feedback = nullableOf[gen.Feedback](nil)
+	if fb := o.Feedback; fb != nil {
+		out.Feedback = nullableOf(&gen.Feedback{Rating: int32(fb.Rating), Comment: nullableOf(fb.Comment), GivenBy: fb.By, GivenAt: fb.At})
+	}
 	out.WarrantyAtApproval = nullableOf[gen.WarrantySnapshot](nil)
 	if w := o.Warranty; w != nil {
 		out.WarrantyAtApproval = nullableOf(&gen.WarrantySnapshot{TerminalId: nullableID(w.TerminalID), InWarranty: w.InWarranty,
@@ -388,4 +392,14 @@ func eventDTO(e domain.Event) gen.WorkOrderEvent {
 		}
 	}
 	return out
+}
+
+// GiveFeedback records the customer's rating of the work.
+func (s *Server) GiveFeedback(ctx context.Context, req gen.GiveFeedbackRequestObject) (gen.GiveFeedbackResponseObject, error) {
+	o, err := s.cfg.WorkOrders.GiveFeedback(ctx, req.Id, int(req.Body.Rating), req.Body.Comment)
+	if err != nil {
+		return nil, err
+	}
+	fb := o.Feedback
+	return gen.GiveFeedback201JSONResponse{Rating: int32(fb.Rating), Comment: nullableOf(fb.Comment), GivenBy: fb.By, GivenAt: fb.At}, nil
 }

@@ -268,3 +268,30 @@ func TestWorkOrder_TimelineExplainsItsNumbers(t *testing.T) {
 		}
 	})
 }
+
+func TestFeedback_TheCustomerRatesCompletedWorkOnce(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		o := e.onSiteOrder(t, &f, repairBody(f, "normal"))
+		path := "/v1/work-orders/" + o.ID.String() + "/feedback"
+		rate := map[string]any{"rating": 5, "comment": "quick and tidy"}
+		e.do(t, req{method: "POST", path: path, token: f.custUser.Token, body: rate}).expect(t, 409) // not completed yet
+		o = e.step(t, f.tech.Token, o, "complete", map[string]any{"resolution": "reseated the SIM"})
+		e.do(t, req{method: "POST", path: path, token: f.manager.Token, body: rate}).expect(t, 403)
+		other := e.newFleet(t)
+		e.do(t, req{method: "POST", path: path, token: other.custUser.Token, body: rate}).expect(t, 404)
+		e.do(t, req{method: "POST", path: path, token: f.custUser.Token, body: map[string]any{"rating": 6}}).expect(t, 400)
+		e.do(t, req{method: "POST", path: path, token: f.custUser.Token, body: rate}).expect(t, 201)
+		e.do(t, req{method: "POST", path: path, token: f.custUser.Token, body: rate}).expect(t, 409) // once
+		var got struct {
+			Feedback *struct {
+				Rating  int     `json:"rating"`
+				Comment *string `json:"comment"`
+			} `json:"feedback"`
+		}
+		e.do(t, req{method: "GET", path: "/v1/work-orders/" + o.ID.String(), token: f.manager.Token}).expect(t, 200).decode(t, &got)
+		if got.Feedback == nil || got.Feedback.Rating != 5 || *got.Feedback.Comment != "quick and tidy" {
+			t.Fatalf("staff read %+v", got.Feedback)
+		}
+	})
+}

@@ -758,6 +758,20 @@ type Description = string
 // DisplayName defines model for DisplayName.
 type DisplayName = string
 
+// Feedback defines model for Feedback.
+type Feedback struct {
+	Comment nullable.Nullable[Notes] `json:"comment"`
+	GivenAt Timestamp                `json:"given_at"`
+	GivenBy Uuid                     `json:"given_by"`
+	Rating  Rating                   `json:"rating"`
+}
+
+// FeedbackCreate defines model for FeedbackCreate.
+type FeedbackCreate struct {
+	Comment *Notes `json:"comment,omitempty"`
+	Rating  Rating `json:"rating"`
+}
+
 // Fen Money in fen (1/100 yuan).
 type Fen = int64
 
@@ -974,6 +988,9 @@ type Problem struct {
 	Title        string           `json:"title"`
 	Type         string           `json:"type"`
 }
+
+// Rating defines model for Rating.
+type Rating = int32
 
 // Reason defines model for Reason.
 type Reason = string
@@ -1373,9 +1390,12 @@ type WorkOrder struct {
 	// FarFromSite The check-in was more than 500 m from the site.
 	FarFromSite   bool                     `json:"far_from_site"`
 	FaultSymptoms nullable.Nullable[Notes] `json:"fault_symptoms"`
-	Hold          nullable.Nullable[Hold]  `json:"hold"`
-	Id            Uuid                     `json:"id"`
-	Installations []Installation           `json:"installations"`
+
+	// Feedback The customer's rating, once given.
+	Feedback      nullable.Nullable[Feedback] `json:"feedback"`
+	Hold          nullable.Nullable[Hold]     `json:"hold"`
+	Id            Uuid                        `json:"id"`
+	Installations []Installation              `json:"installations"`
 
 	// Number Example: WO-2026-000123
 	Number       string                                `json:"number"`
@@ -1897,6 +1917,17 @@ type DepartWorkOrderParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// GiveFeedbackParams defines parameters for GiveFeedback.
+type GiveFeedbackParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // HoldWorkOrderParams defines parameters for HoldWorkOrder.
 type HoldWorkOrderParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
@@ -2081,6 +2112,9 @@ type DeclineWorkOrderJSONRequestBody = ReasonRequest
 // DepartWorkOrderJSONRequestBody defines body for DepartWorkOrder for application/json ContentType.
 type DepartWorkOrderJSONRequestBody = DepartRequest
 
+// GiveFeedbackJSONRequestBody defines body for GiveFeedback for application/json ContentType.
+type GiveFeedbackJSONRequestBody = FeedbackCreate
+
 // HoldWorkOrderJSONRequestBody defines body for HoldWorkOrder for application/json ContentType.
 type HoldWorkOrderJSONRequestBody = ReasonRequest
 
@@ -2260,6 +2294,9 @@ type ServerInterface interface {
 	// ListWorkOrderEvents The order's timeline
 	// (GET /v1/work-orders/{id}/events)
 	ListWorkOrderEvents(ctx echo.Context, id Id) error
+	// GiveFeedback Rate the work (the order customer)
+	// (POST /v1/work-orders/{id}/feedback)
+	GiveFeedback(ctx echo.Context, id Id, params GiveFeedbackParams) error
 	// HoldWorkOrder Put on hold
 	// (POST /v1/work-orders/{id}/hold)
 	HoldWorkOrder(ctx echo.Context, id Id, params HoldWorkOrderParams) error
@@ -3755,6 +3792,42 @@ func (w *ServerInterfaceWrapper) ListWorkOrderEvents(ctx echo.Context) error {
 	return err
 }
 
+// GiveFeedback converts echo context to params.
+func (w *ServerInterfaceWrapper) GiveFeedback(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GiveFeedbackParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GiveFeedback(ctx, id, params)
+	return err
+}
+
 // HoldWorkOrder converts echo context to params.
 func (w *ServerInterfaceWrapper) HoldWorkOrder(ctx echo.Context) error {
 	var err error
@@ -4219,6 +4292,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/work-orders/:id/decline", wrapper.DeclineWorkOrder, options.OperationMiddlewares["declineWorkOrder"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/depart", wrapper.DepartWorkOrder, options.OperationMiddlewares["departWorkOrder"]...)
 	router.GET(options.BaseURL+"/v1/work-orders/:id/events", wrapper.ListWorkOrderEvents, options.OperationMiddlewares["listWorkOrderEvents"]...)
+	router.POST(options.BaseURL+"/v1/work-orders/:id/feedback", wrapper.GiveFeedback, options.OperationMiddlewares["giveFeedback"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/hold", wrapper.HoldWorkOrder, options.OperationMiddlewares["holdWorkOrder"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/installations", wrapper.CreateInstallation, options.OperationMiddlewares["createInstallation"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/labour", wrapper.AddLabour, options.OperationMiddlewares["addLabour"]...)
@@ -11775,6 +11849,180 @@ func (response ListWorkOrderEvents500ApplicationProblemPlusJSONResponse) VisitLi
 	return err
 }
 
+type GiveFeedbackRequestObject struct {
+	Id     Id `json:"id"`
+	Params GiveFeedbackParams
+	Body   *GiveFeedbackJSONRequestBody
+}
+
+type GiveFeedbackResponseObject interface {
+	VisitGiveFeedbackResponse(w http.ResponseWriter) error
+}
+
+type GiveFeedback201JSONResponse Feedback
+
+func (response GiveFeedback201JSONResponse) VisitGiveFeedbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GiveFeedback400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GiveFeedback400ApplicationProblemPlusJSONResponse) VisitGiveFeedbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GiveFeedback401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GiveFeedback401ApplicationProblemPlusJSONResponse) VisitGiveFeedbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GiveFeedback403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GiveFeedback403ApplicationProblemPlusJSONResponse) VisitGiveFeedbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GiveFeedback404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GiveFeedback404ApplicationProblemPlusJSONResponse) VisitGiveFeedbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GiveFeedback409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response GiveFeedback409ApplicationProblemPlusJSONResponse) VisitGiveFeedbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GiveFeedback413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response GiveFeedback413ApplicationProblemPlusJSONResponse) VisitGiveFeedbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GiveFeedback422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GiveFeedback422ApplicationProblemPlusJSONResponse) VisitGiveFeedbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GiveFeedback429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GiveFeedback429ApplicationProblemPlusJSONResponse) VisitGiveFeedbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GiveFeedback500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GiveFeedback500ApplicationProblemPlusJSONResponse) VisitGiveFeedbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type HoldWorkOrderRequestObject struct {
 	Id     Id `json:"id"`
 	Params HoldWorkOrderParams
@@ -13575,6 +13823,9 @@ type StrictServerInterface interface {
 	// ListWorkOrderEvents The order's timeline
 	// (GET /v1/work-orders/{id}/events)
 	ListWorkOrderEvents(ctx context.Context, request ListWorkOrderEventsRequestObject) (ListWorkOrderEventsResponseObject, error)
+	// GiveFeedback Rate the work (the order customer)
+	// (POST /v1/work-orders/{id}/feedback)
+	GiveFeedback(ctx context.Context, request GiveFeedbackRequestObject) (GiveFeedbackResponseObject, error)
 	// HoldWorkOrder Put on hold
 	// (POST /v1/work-orders/{id}/hold)
 	HoldWorkOrder(ctx context.Context, request HoldWorkOrderRequestObject) (HoldWorkOrderResponseObject, error)
@@ -15458,6 +15709,55 @@ func (sh *strictHandler) ListWorkOrderEvents(ctx echo.Context, id Id) error {
 		return err
 	} else if validResponse, ok := response.(ListWorkOrderEventsResponseObject); ok {
 		return validResponse.VisitListWorkOrderEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GiveFeedback operation middleware
+func (sh *strictHandler) GiveFeedback(ctx echo.Context, id Id, params GiveFeedbackParams) error {
+	var request GiveFeedbackRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body GiveFeedbackJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GiveFeedback(ctx.Request().Context(), request.(GiveFeedbackRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GiveFeedback")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GiveFeedbackResponseObject); ok {
+		return validResponse.VisitGiveFeedbackResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

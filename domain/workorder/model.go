@@ -109,6 +109,8 @@ type Order struct {
 	UpdatedAt      time.Time
 	// ChangeSeq orders changes in commit order, for the technician's sync.
 	ChangeSeq int64
+	// Feedback is the customer's rating, once given.
+	Feedback *Feedback
 	// Warranty is, for a repair order, the warranty of the vehicle's
 	// terminal when the order was approved.
 	Warranty *WarrantySnapshot
@@ -137,4 +139,12 @@ type WarrantySnapshot struct {
 	TerminalID uuid.UUID // zero when the vehicle had no terminal
 	InWarranty bool
 	EndsOn     *time.Time
+}
+
+// Feedback is a customer's rating of the work (客户满意度).
+type Feedback struct {
+	Rating  int
+	Comment *string
+	By      uuid.UUID
+	At      time.Time
 }

@@ -491,3 +491,61 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, version *int, allowe
 	}
 	return out, nil
 }
+
+// GiveFeedback records the customer's rating of completed work, once. Only a
+// customer user of the order's customer may give it.
+func (s *Service) GiveFeedback(ctx context.Context, id uuid.UUID, rating int, comment *string) (Order, error) {
+	actor, err := domain.MustActor(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		o, err := s.repo.ByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		ok, err := s.canSee(ctx, actor, o)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return domain.NotFound("work order")
+		}
+		if actor.Role != domain.RoleCustomer {
+			return domain.Forbidden("only the order's customer rates the work")
+		}
+		if o.Status != Completed && o.Status != Closed {
+			return domain.Conflict("the work can be rated once it is completed; the order is %s", o.Status)
+		}
+		if o.Feedback != nil {
+			return domain.Conflict("the work was rated already")
+		}
+		var fe domain.FieldErrors
+		if rating < 1 || rating > 5 {
+			fe.Add("rating", "must be 1 to 5")
+		}
+		c := domain.OptionalText(&fe, "comment", comment, 2000)
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		o.Feedback = &Feedback{Rating: rating, Comment: c, By: actor.UserID, At: now}
+		prev := o.Version
+		o.Version++
+		o.UpdatedAt = now
+		if o.ChangeSeq, err = s.repo.NextChangeSeq(ctx); err != nil {
+			return err
+		}
+		if err := s.repo.Update(ctx, o, prev); err != nil {
+			return err
+		}
+		out = o
+		return s.events.Append(ctx, domain.NewEvent("work_order", o.ID, "work_order.feedback", actor.UserID, now,
+			map[string]any{"rating": rating, "comment": c}))
+	})
+	if err != nil {
+		return Order{}, fmt.Errorf("feedback on work order %s: %w", id, err)
+	}
+	return out, nil
+}

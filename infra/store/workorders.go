@@ -67,6 +67,10 @@ type workOrderRow struct {
 	WarrantyTerminalID *uuid.UUID
 	WarrantyIn         bool
 	WarrantyEndsOn     *string
+	FeedbackRating     *int
+	FeedbackComment    *string
+	FeedbackBy         *uuid.UUID
+	FeedbackAt         *time.Time
 }
 
 func (workOrderRow) TableName() string { return "work_orders" }
@@ -122,6 +126,9 @@ func toWorkOrderRow(o workorder.Order) workOrderRow {
 		h := string(o.HeldFrom)
 		r.HeldFrom = &h
 	}
+	if fb := o.Feedback; fb != nil {
+		r.FeedbackRating, r.FeedbackComment, r.FeedbackBy, r.FeedbackAt = &fb.Rating, fb.Comment, optID(fb.By), utcPtr(&fb.At)
+	}
 	if w := o.Warranty; w != nil {
 		r.WarrantyRecorded, r.WarrantyTerminalID, r.WarrantyIn, r.WarrantyEndsOn = true, optID(w.TerminalID), w.InWarranty, dateText(w.EndsOn)
 	}
@@ -165,6 +172,9 @@ func (r workOrderRow) domain(vehicles []uuid.UUID) workorder.Order {
 	if r.HeldFrom != nil {
 		o.HeldFrom = workorder.Status(*r.HeldFrom)
 	}
+	if r.FeedbackRating != nil && r.FeedbackAt != nil {
+		o.Feedback = &workorder.Feedback{Rating: *r.FeedbackRating, Comment: r.FeedbackComment, By: idOf(r.FeedbackBy), At: r.FeedbackAt.UTC()}
+	}
 	if r.WarrantyRecorded {
 		o.Warranty = &workorder.WarrantySnapshot{TerminalID: idOf(r.WarrantyTerminalID), InWarranty: r.WarrantyIn, EndsOn: parseDate(r.WarrantyEndsOn)}
 	}
@@ -183,12 +193,12 @@ func deref(s *string) string {
 }
 
 // workOrderColumns are the columns scanWorkOrder reads, in its order.
-const workOrderColumns = "id, number, type, status, version, customer_id, site_address, site_lat, site_lng, description, fault_symptoms, priority, contact_name, contact_phone, product_model, purchase_date, required_skills, technician_id, contractor_name, contractor_phone, contractor_reason, checkin_lat, checkin_lng, checkin_accuracy_m, checkin_distance_m, checkin_far, checkin_at, resolution, hold_reason, held_from, created_by, created_at, updated_at, change_seq, respond_by, resolve_by, resolve_deadline, paused_seconds, approved_at, departed_at, arrived_at, completed_at, closed_at, cancelled_at, hold_started_at, warranty_recorded, warranty_terminal_id, warranty_in, warranty_ends_on"
+const workOrderColumns = "id, number, type, status, version, customer_id, site_address, site_lat, site_lng, description, fault_symptoms, priority, contact_name, contact_phone, product_model, purchase_date, required_skills, technician_id, contractor_name, contractor_phone, contractor_reason, checkin_lat, checkin_lng, checkin_accuracy_m, checkin_distance_m, checkin_far, checkin_at, resolution, hold_reason, held_from, created_by, created_at, updated_at, change_seq, respond_by, resolve_by, resolve_deadline, paused_seconds, approved_at, departed_at, arrived_at, completed_at, closed_at, cancelled_at, hold_started_at, warranty_recorded, warranty_terminal_id, warranty_in, warranty_ends_on, feedback_rating, feedback_comment, feedback_by, feedback_at"
 
 // scanWorkOrder reads one row of workOrderColumns.
 func scanWorkOrder(sc interface{ Scan(dest ...any) error }) (workOrderRow, error) {
 	var r workOrderRow
-	err := sc.Scan(&r.ID, &r.Number, &r.Type, &r.Status, &r.Version, &r.CustomerID, &r.SiteAddress, &r.SiteLat, &r.SiteLng, &r.Description, &r.FaultSymptoms, &r.Priority, &r.ContactName, &r.ContactPhone, &r.ProductModel, &r.PurchaseDate, &r.RequiredSkills, &r.TechnicianID, &r.ContractorName, &r.ContractorPhone, &r.ContractorReason, &r.CheckinLat, &r.CheckinLng, &r.CheckinAccuracyM, &r.CheckinDistanceM, &r.CheckinFar, &r.CheckinAt, &r.Resolution, &r.HoldReason, &r.HeldFrom, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt, &r.ChangeSeq, &r.RespondBy, &r.ResolveBy, &r.ResolveDeadline, &r.PausedSeconds, &r.ApprovedAt, &r.DepartedAt, &r.ArrivedAt, &r.CompletedAt, &r.ClosedAt, &r.CancelledAt, &r.HoldStartedAt, &r.WarrantyRecorded, &r.WarrantyTerminalID, &r.WarrantyIn, &r.WarrantyEndsOn)
+	err := sc.Scan(&r.ID, &r.Number, &r.Type, &r.Status, &r.Version, &r.CustomerID, &r.SiteAddress, &r.SiteLat, &r.SiteLng, &r.Description, &r.FaultSymptoms, &r.Priority, &r.ContactName, &r.ContactPhone, &r.ProductModel, &r.PurchaseDate, &r.RequiredSkills, &r.TechnicianID, &r.ContractorName, &r.ContractorPhone, &r.ContractorReason, &r.CheckinLat, &r.CheckinLng, &r.CheckinAccuracyM, &r.CheckinDistanceM, &r.CheckinFar, &r.CheckinAt, &r.Resolution, &r.HoldReason, &r.HeldFrom, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt, &r.ChangeSeq, &r.RespondBy, &r.ResolveBy, &r.ResolveDeadline, &r.PausedSeconds, &r.ApprovedAt, &r.DepartedAt, &r.ArrivedAt, &r.CompletedAt, &r.ClosedAt, &r.CancelledAt, &r.HoldStartedAt, &r.WarrantyRecorded, &r.WarrantyTerminalID, &r.WarrantyIn, &r.WarrantyEndsOn, &r.FeedbackRating, &r.FeedbackComment, &r.FeedbackBy, &r.FeedbackAt)
 	return r, err
 }
 
