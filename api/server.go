@@ -22,6 +22,7 @@ import (
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
 	"github.com/fieldwork/fieldwork/domain/idempotency"
+	"github.com/fieldwork/fieldwork/domain/inquiry"
 	"github.com/fieldwork/fieldwork/domain/photo"
 	"github.com/fieldwork/fieldwork/domain/user"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
@@ -47,6 +48,7 @@ type Config struct {
 	Photos     *photo.Service
 	Custody    *custody.Service
 	Billing    *billing.Service
+	Inquiries  *inquiry.Service
 	// Tx and Idempotency make retried POSTs with an Idempotency-Key safe.
 	Tx          domain.Transactor
 	Idempotency idempotency.Store

@@ -148,9 +148,8 @@ func (s *Server) oneWorkOrder(ctx context.Context, o workorder.Order) (gen.WorkO
 	return dtos[0], etag(o.Version), nil
 }
 
-// CreateWorkOrder records an install or repair request.
-func (s *Server) CreateWorkOrder(ctx context.Context, req gen.CreateWorkOrderRequestObject) (gen.CreateWorkOrderResponseObject, error) {
-	b := req.Body
+// newOrder reads a work order's creation body.
+func newOrder(b gen.WorkOrderCreate) workorder.NewOrder {
 	in := workorder.NewOrder{Type: workorder.Type(b.Type), CustomerID: b.CustomerId, Site: siteIn(b.Site), Description: b.Description,
 		FaultSymptoms: b.FaultSymptoms, Priority: workorder.Priority(b.Priority), ContactName: b.ContactName, ContactPhone: b.ContactPhone,
 		ProductModel: b.ProductModel, RequiredSkills: deref(b.RequiredSkills), VehicleID: b.VehicleId}
@@ -160,6 +159,12 @@ func (s *Server) CreateWorkOrder(ctx context.Context, req gen.CreateWorkOrderReq
 	if b.PurchaseDate != nil {
 		in.PurchaseDate = &b.PurchaseDate.Time
 	}
+	return in
+}
+
+// CreateWorkOrder records an install or repair request.
+func (s *Server) CreateWorkOrder(ctx context.Context, req gen.CreateWorkOrderRequestObject) (gen.CreateWorkOrderResponseObject, error) {
+	in := newOrder(*req.Body)
 	o, err := s.cfg.WorkOrders.Create(ctx, in)
 	if err != nil {
 		return nil, err

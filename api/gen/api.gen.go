@@ -71,6 +71,33 @@ func (e BillLineKind) Valid() bool {
 	}
 }
 
+// Defines values for Channel.
+const (
+	ChannelEmail  Channel = "email"
+	ChannelLetter Channel = "letter"
+	ChannelPhone  Channel = "phone"
+	ChannelPortal Channel = "portal"
+	ChannelVisit  Channel = "visit"
+)
+
+// Valid indicates whether the value is a known member of the Channel enum.
+func (e Channel) Valid() bool {
+	switch e {
+	case ChannelEmail:
+		return true
+	case ChannelLetter:
+		return true
+	case ChannelPhone:
+		return true
+	case ChannelPortal:
+		return true
+	case ChannelVisit:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CustodyEventType.
 const (
 	CustodyEventTypeDeactivated  CustodyEventType = "deactivated"
@@ -152,6 +179,48 @@ func (e HealthStatus) Valid() bool {
 	case HealthStatusOk:
 		return true
 	case HealthStatusUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InquiryEventType.
+const (
+	InquiryEventTypeAnswered  InquiryEventType = "answered"
+	InquiryEventTypeCreated   InquiryEventType = "created"
+	InquiryEventTypeHandover  InquiryEventType = "handover"
+	InquiryEventTypeWorkOrder InquiryEventType = "work_order"
+)
+
+// Valid indicates whether the value is a known member of the InquiryEventType enum.
+func (e InquiryEventType) Valid() bool {
+	switch e {
+	case InquiryEventTypeAnswered:
+		return true
+	case InquiryEventTypeCreated:
+		return true
+	case InquiryEventTypeHandover:
+		return true
+	case InquiryEventTypeWorkOrder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InquiryStatus.
+const (
+	InquiryStatusAnswered InquiryStatus = "answered"
+	InquiryStatusOpen     InquiryStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the InquiryStatus enum.
+func (e InquiryStatus) Valid() bool {
+	switch e {
+	case InquiryStatusAnswered:
+		return true
+	case InquiryStatusOpen:
 		return true
 	default:
 		return false
@@ -538,16 +607,16 @@ func (e ListWorkOrdersParamsSla) Valid() bool {
 
 // Defines values for ListWorkOrdersParamsSort.
 const (
-	Created   ListWorkOrdersParamsSort = "created"
-	RespondBy ListWorkOrdersParamsSort = "respond_by"
+	ListWorkOrdersParamsSortCreated   ListWorkOrdersParamsSort = "created"
+	ListWorkOrdersParamsSortRespondBy ListWorkOrdersParamsSort = "respond_by"
 )
 
 // Valid indicates whether the value is a known member of the ListWorkOrdersParamsSort enum.
 func (e ListWorkOrdersParamsSort) Valid() bool {
 	switch e {
-	case Created:
+	case ListWorkOrdersParamsSortCreated:
 		return true
-	case RespondBy:
+	case ListWorkOrdersParamsSortRespondBy:
 		return true
 	default:
 		return false
@@ -638,6 +707,9 @@ type CandidateList struct {
 
 // Carrier Example: China Mobile
 type Carrier = string
+
+// Channel defines model for Channel.
+type Channel string
 
 // CheckIn defines model for CheckIn.
 type CheckIn struct {
@@ -819,6 +891,79 @@ type Iccid = string
 // Example: 490154203237518
 type Imei = string
 
+// Inquiry defines model for Inquiry.
+type Inquiry struct {
+	Answer     nullable.Nullable[Question]          `json:"answer"`
+	AnsweredAt nullable.Nullable[NullableTimestamp] `json:"answered_at"`
+	CallerName PersonName                           `json:"caller_name"`
+
+	// CallerPhone Example: 13800138000
+	CallerPhone Phone                   `json:"caller_phone"`
+	Channel     Channel                 `json:"channel"`
+	CreatedAt   Timestamp               `json:"created_at"`
+	CustomerId  nullable.Nullable[Uuid] `json:"customer_id"`
+	Events      []InquiryEvent          `json:"events"`
+	Id          Uuid                    `json:"id"`
+
+	// Overdue Open and past its reply time.
+	Overdue bool `json:"overdue"`
+
+	// OwnerId Who answers for it now (首问负责制).
+	OwnerId     Uuid                                 `json:"owner_id"`
+	Question    Question                             `json:"question"`
+	ReplyDueAt  nullable.Nullable[NullableTimestamp] `json:"reply_due_at"`
+	Status      InquiryStatus                        `json:"status"`
+	TakenBy     Uuid                                 `json:"taken_by"`
+	UpdatedAt   Timestamp                            `json:"updated_at"`
+	WorkOrderId nullable.Nullable[Uuid]              `json:"work_order_id"`
+}
+
+// InquiryAnswer defines model for InquiryAnswer.
+type InquiryAnswer struct {
+	Answer Question `json:"answer"`
+}
+
+// InquiryCreate defines model for InquiryCreate.
+type InquiryCreate struct {
+	Answer     *Question  `json:"answer,omitempty"`
+	CallerName PersonName `json:"caller_name"`
+
+	// CallerPhone Example: 13800138000
+	CallerPhone Phone      `json:"caller_phone"`
+	Channel     Channel    `json:"channel"`
+	CustomerId  *Uuid      `json:"customer_id,omitempty"`
+	Question    Question   `json:"question"`
+	ReplyDueAt  *Timestamp `json:"reply_due_at,omitempty"`
+}
+
+// InquiryEvent defines model for InquiryEvent.
+type InquiryEvent struct {
+	ActorId nullable.Nullable[Uuid] `json:"actor_id"`
+	At      Timestamp               `json:"at"`
+	Data    map[string]interface{}  `json:"data"`
+	Type    InquiryEventType        `json:"type"`
+}
+
+// InquiryEventType defines model for InquiryEvent.Type.
+type InquiryEventType string
+
+// InquiryHandover defines model for InquiryHandover.
+type InquiryHandover struct {
+	Note     Reason `json:"note"`
+	ToUserId Uuid   `json:"to_user_id"`
+}
+
+// InquiryPage defines model for InquiryPage.
+type InquiryPage struct {
+	Items []Inquiry `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// InquiryStatus defines model for InquiryStatus.
+type InquiryStatus string
+
 // Installation defines model for Installation.
 type Installation struct {
 	At           Timestamp `json:"at"`
@@ -988,6 +1133,9 @@ type Problem struct {
 	Title        string           `json:"title"`
 	Type         string           `json:"type"`
 }
+
+// Question defines model for Question.
+type Question = string
 
 // Rating defines model for Rating.
 type Rating = int32
@@ -1565,6 +1713,63 @@ type ListCustomersParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListInquiriesParams defines parameters for ListInquiries.
+type ListInquiriesParams struct {
+	Status  *InquiryStatus `form:"status,omitempty" json:"status,omitempty"`
+	OwnerId *Uuid          `form:"owner_id,omitempty" json:"owner_id,omitempty"`
+	Overdue *bool          `form:"overdue,omitempty" json:"overdue,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateInquiryParams defines parameters for CreateInquiry.
+type CreateInquiryParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// AnswerInquiryParams defines parameters for AnswerInquiry.
+type AnswerInquiryParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// HandOverInquiryParams defines parameters for HandOverInquiry.
+type HandOverInquiryParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// InquiryToWorkOrderParams defines parameters for InquiryToWorkOrder.
+type InquiryToWorkOrderParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CompletePhotoParams defines parameters for CompletePhoto.
 type CompletePhotoParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
@@ -2055,6 +2260,18 @@ type CreateCustomerJSONRequestBody = CustomerCreate
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = CustomerUpdate
 
+// CreateInquiryJSONRequestBody defines body for CreateInquiry for application/json ContentType.
+type CreateInquiryJSONRequestBody = InquiryCreate
+
+// AnswerInquiryJSONRequestBody defines body for AnswerInquiry for application/json ContentType.
+type AnswerInquiryJSONRequestBody = InquiryAnswer
+
+// HandOverInquiryJSONRequestBody defines body for HandOverInquiry for application/json ContentType.
+type HandOverInquiryJSONRequestBody = InquiryHandover
+
+// InquiryToWorkOrderJSONRequestBody defines body for InquiryToWorkOrder for application/json ContentType.
+type InquiryToWorkOrderJSONRequestBody = WorkOrderCreate
+
 // CreateSimJSONRequestBody defines body for CreateSim for application/json ContentType.
 type CreateSimJSONRequestBody = SimCreate
 
@@ -2165,6 +2382,24 @@ type ServerInterface interface {
 	// UpdateCustomer Change a customer (admin, manager, dispatcher)
 	// (PATCH /v1/customers/{id})
 	UpdateCustomer(ctx echo.Context, id Id) error
+	// ListInquiries The inquiry ledger (客服前台工作台帐)
+	// (GET /v1/inquiries)
+	ListInquiries(ctx echo.Context, params ListInquiriesParams) error
+	// CreateInquiry Record an inquiry (咨询)
+	// (POST /v1/inquiries)
+	CreateInquiry(ctx echo.Context, params CreateInquiryParams) error
+	// GetInquiry One inquiry with its timeline
+	// (GET /v1/inquiries/{id})
+	GetInquiry(ctx echo.Context, id Id) error
+	// AnswerInquiry Answer an inquiry
+	// (POST /v1/inquiries/{id}/answer)
+	AnswerInquiry(ctx echo.Context, id Id, params AnswerInquiryParams) error
+	// HandOverInquiry Hand an inquiry over on record
+	// (POST /v1/inquiries/{id}/handover)
+	HandOverInquiry(ctx echo.Context, id Id, params HandOverInquiryParams) error
+	// InquiryToWorkOrder Turn an inquiry into a work order
+	// (POST /v1/inquiries/{id}/work-order)
+	InquiryToWorkOrder(ctx echo.Context, id Id, params InquiryToWorkOrderParams) error
 	// Me The caller
 	// (GET /v1/me)
 	Me(ctx echo.Context) error
@@ -2446,6 +2681,205 @@ func (w *ServerInterfaceWrapper) UpdateCustomer(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateCustomer(ctx, id)
+	return err
+}
+
+// ListInquiries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListInquiries(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListInquiriesParams
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "owner_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "owner_id", ctx.QueryParams(), &params.OwnerId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter owner_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "overdue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overdue", ctx.QueryParams(), &params.Overdue, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter overdue: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListInquiries(ctx, params)
+	return err
+}
+
+// CreateInquiry converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateInquiry(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateInquiryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateInquiry(ctx, params)
+	return err
+}
+
+// GetInquiry converts echo context to params.
+func (w *ServerInterfaceWrapper) GetInquiry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetInquiry(ctx, id)
+	return err
+}
+
+// AnswerInquiry converts echo context to params.
+func (w *ServerInterfaceWrapper) AnswerInquiry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AnswerInquiryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AnswerInquiry(ctx, id, params)
+	return err
+}
+
+// HandOverInquiry converts echo context to params.
+func (w *ServerInterfaceWrapper) HandOverInquiry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params HandOverInquiryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.HandOverInquiry(ctx, id, params)
+	return err
+}
+
+// InquiryToWorkOrder converts echo context to params.
+func (w *ServerInterfaceWrapper) InquiryToWorkOrder(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params InquiryToWorkOrderParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.InquiryToWorkOrder(ctx, id, params)
 	return err
 }
 
@@ -4249,6 +4683,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/customers", wrapper.CreateCustomer, options.OperationMiddlewares["createCustomer"]...)
 	router.GET(options.BaseURL+"/v1/customers/:id", wrapper.GetCustomer, options.OperationMiddlewares["getCustomer"]...)
 	router.PATCH(options.BaseURL+"/v1/customers/:id", wrapper.UpdateCustomer, options.OperationMiddlewares["updateCustomer"]...)
+	router.GET(options.BaseURL+"/v1/inquiries", wrapper.ListInquiries, options.OperationMiddlewares["listInquiries"]...)
+	router.POST(options.BaseURL+"/v1/inquiries", wrapper.CreateInquiry, options.OperationMiddlewares["createInquiry"]...)
+	router.GET(options.BaseURL+"/v1/inquiries/:id", wrapper.GetInquiry, options.OperationMiddlewares["getInquiry"]...)
+	router.POST(options.BaseURL+"/v1/inquiries/:id/answer", wrapper.AnswerInquiry, options.OperationMiddlewares["answerInquiry"]...)
+	router.POST(options.BaseURL+"/v1/inquiries/:id/handover", wrapper.HandOverInquiry, options.OperationMiddlewares["handOverInquiry"]...)
+	router.POST(options.BaseURL+"/v1/inquiries/:id/work-order", wrapper.InquiryToWorkOrder, options.OperationMiddlewares["inquiryToWorkOrder"]...)
 	router.GET(options.BaseURL+"/v1/me", wrapper.Me, options.OperationMiddlewares["me"]...)
 	router.GET(options.BaseURL+"/v1/photos/:id", wrapper.GetPhoto, options.OperationMiddlewares["getPhoto"]...)
 	router.POST(options.BaseURL+"/v1/photos/:id/complete", wrapper.CompletePhoto, options.OperationMiddlewares["completePhoto"]...)
@@ -5298,6 +5738,925 @@ type UpdateCustomer500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateCustomer500ApplicationProblemPlusJSONResponse) VisitUpdateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInquiriesRequestObject struct {
+	Params ListInquiriesParams
+}
+
+type ListInquiriesResponseObject interface {
+	VisitListInquiriesResponse(w http.ResponseWriter) error
+}
+
+type ListInquiries200JSONResponse InquiryPage
+
+func (response ListInquiries200JSONResponse) VisitListInquiriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInquiries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListInquiries400ApplicationProblemPlusJSONResponse) VisitListInquiriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInquiries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListInquiries401ApplicationProblemPlusJSONResponse) VisitListInquiriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInquiries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListInquiries403ApplicationProblemPlusJSONResponse) VisitListInquiriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInquiries429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListInquiries429ApplicationProblemPlusJSONResponse) VisitListInquiriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInquiries500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListInquiries500ApplicationProblemPlusJSONResponse) VisitListInquiriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInquiryRequestObject struct {
+	Params CreateInquiryParams
+	Body   *CreateInquiryJSONRequestBody
+}
+
+type CreateInquiryResponseObject interface {
+	VisitCreateInquiryResponse(w http.ResponseWriter) error
+}
+
+type CreateInquiry201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateInquiry201JSONResponse struct {
+	Body    Inquiry
+	Headers CreateInquiry201ResponseHeaders
+}
+
+func (response CreateInquiry201JSONResponse) VisitCreateInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInquiry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInquiry400ApplicationProblemPlusJSONResponse) VisitCreateInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInquiry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInquiry401ApplicationProblemPlusJSONResponse) VisitCreateInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInquiry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInquiry403ApplicationProblemPlusJSONResponse) VisitCreateInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInquiry409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInquiry409ApplicationProblemPlusJSONResponse) VisitCreateInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInquiry413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInquiry413ApplicationProblemPlusJSONResponse) VisitCreateInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInquiry422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInquiry422ApplicationProblemPlusJSONResponse) VisitCreateInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInquiry429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInquiry429ApplicationProblemPlusJSONResponse) VisitCreateInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInquiry500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInquiry500ApplicationProblemPlusJSONResponse) VisitCreateInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInquiryRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type GetInquiryResponseObject interface {
+	VisitGetInquiryResponse(w http.ResponseWriter) error
+}
+
+type GetInquiry200JSONResponse Inquiry
+
+func (response GetInquiry200JSONResponse) VisitGetInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInquiry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetInquiry400ApplicationProblemPlusJSONResponse) VisitGetInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInquiry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetInquiry401ApplicationProblemPlusJSONResponse) VisitGetInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInquiry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetInquiry404ApplicationProblemPlusJSONResponse) VisitGetInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInquiry429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetInquiry429ApplicationProblemPlusJSONResponse) VisitGetInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInquiry500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetInquiry500ApplicationProblemPlusJSONResponse) VisitGetInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerInquiryRequestObject struct {
+	Id     Id `json:"id"`
+	Params AnswerInquiryParams
+	Body   *AnswerInquiryJSONRequestBody
+}
+
+type AnswerInquiryResponseObject interface {
+	VisitAnswerInquiryResponse(w http.ResponseWriter) error
+}
+
+type AnswerInquiry200JSONResponse Inquiry
+
+func (response AnswerInquiry200JSONResponse) VisitAnswerInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerInquiry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerInquiry400ApplicationProblemPlusJSONResponse) VisitAnswerInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerInquiry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerInquiry401ApplicationProblemPlusJSONResponse) VisitAnswerInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerInquiry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerInquiry403ApplicationProblemPlusJSONResponse) VisitAnswerInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerInquiry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerInquiry404ApplicationProblemPlusJSONResponse) VisitAnswerInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerInquiry409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerInquiry409ApplicationProblemPlusJSONResponse) VisitAnswerInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerInquiry413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerInquiry413ApplicationProblemPlusJSONResponse) VisitAnswerInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerInquiry422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerInquiry422ApplicationProblemPlusJSONResponse) VisitAnswerInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerInquiry429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerInquiry429ApplicationProblemPlusJSONResponse) VisitAnswerInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerInquiry500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerInquiry500ApplicationProblemPlusJSONResponse) VisitAnswerInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOverInquiryRequestObject struct {
+	Id     Id `json:"id"`
+	Params HandOverInquiryParams
+	Body   *HandOverInquiryJSONRequestBody
+}
+
+type HandOverInquiryResponseObject interface {
+	VisitHandOverInquiryResponse(w http.ResponseWriter) error
+}
+
+type HandOverInquiry200JSONResponse Inquiry
+
+func (response HandOverInquiry200JSONResponse) VisitHandOverInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOverInquiry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response HandOverInquiry400ApplicationProblemPlusJSONResponse) VisitHandOverInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOverInquiry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response HandOverInquiry401ApplicationProblemPlusJSONResponse) VisitHandOverInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOverInquiry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response HandOverInquiry403ApplicationProblemPlusJSONResponse) VisitHandOverInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOverInquiry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response HandOverInquiry404ApplicationProblemPlusJSONResponse) VisitHandOverInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOverInquiry409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response HandOverInquiry409ApplicationProblemPlusJSONResponse) VisitHandOverInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOverInquiry413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response HandOverInquiry413ApplicationProblemPlusJSONResponse) VisitHandOverInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOverInquiry422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response HandOverInquiry422ApplicationProblemPlusJSONResponse) VisitHandOverInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOverInquiry429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response HandOverInquiry429ApplicationProblemPlusJSONResponse) VisitHandOverInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HandOverInquiry500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response HandOverInquiry500ApplicationProblemPlusJSONResponse) VisitHandOverInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InquiryToWorkOrderRequestObject struct {
+	Id     Id `json:"id"`
+	Params InquiryToWorkOrderParams
+	Body   *InquiryToWorkOrderJSONRequestBody
+}
+
+type InquiryToWorkOrderResponseObject interface {
+	VisitInquiryToWorkOrderResponse(w http.ResponseWriter) error
+}
+
+type InquiryToWorkOrder201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type InquiryToWorkOrder201JSONResponse struct {
+	Body    WorkOrder
+	Headers InquiryToWorkOrder201ResponseHeaders
+}
+
+func (response InquiryToWorkOrder201JSONResponse) VisitInquiryToWorkOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InquiryToWorkOrder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response InquiryToWorkOrder400ApplicationProblemPlusJSONResponse) VisitInquiryToWorkOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InquiryToWorkOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response InquiryToWorkOrder401ApplicationProblemPlusJSONResponse) VisitInquiryToWorkOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InquiryToWorkOrder403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response InquiryToWorkOrder403ApplicationProblemPlusJSONResponse) VisitInquiryToWorkOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InquiryToWorkOrder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response InquiryToWorkOrder404ApplicationProblemPlusJSONResponse) VisitInquiryToWorkOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InquiryToWorkOrder409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response InquiryToWorkOrder409ApplicationProblemPlusJSONResponse) VisitInquiryToWorkOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InquiryToWorkOrder413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response InquiryToWorkOrder413ApplicationProblemPlusJSONResponse) VisitInquiryToWorkOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InquiryToWorkOrder422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response InquiryToWorkOrder422ApplicationProblemPlusJSONResponse) VisitInquiryToWorkOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InquiryToWorkOrder429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response InquiryToWorkOrder429ApplicationProblemPlusJSONResponse) VisitInquiryToWorkOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InquiryToWorkOrder500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response InquiryToWorkOrder500ApplicationProblemPlusJSONResponse) VisitInquiryToWorkOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -13694,6 +15053,24 @@ type StrictServerInterface interface {
 	// UpdateCustomer Change a customer (admin, manager, dispatcher)
 	// (PATCH /v1/customers/{id})
 	UpdateCustomer(ctx context.Context, request UpdateCustomerRequestObject) (UpdateCustomerResponseObject, error)
+	// ListInquiries The inquiry ledger (客服前台工作台帐)
+	// (GET /v1/inquiries)
+	ListInquiries(ctx context.Context, request ListInquiriesRequestObject) (ListInquiriesResponseObject, error)
+	// CreateInquiry Record an inquiry (咨询)
+	// (POST /v1/inquiries)
+	CreateInquiry(ctx context.Context, request CreateInquiryRequestObject) (CreateInquiryResponseObject, error)
+	// GetInquiry One inquiry with its timeline
+	// (GET /v1/inquiries/{id})
+	GetInquiry(ctx context.Context, request GetInquiryRequestObject) (GetInquiryResponseObject, error)
+	// AnswerInquiry Answer an inquiry
+	// (POST /v1/inquiries/{id}/answer)
+	AnswerInquiry(ctx context.Context, request AnswerInquiryRequestObject) (AnswerInquiryResponseObject, error)
+	// HandOverInquiry Hand an inquiry over on record
+	// (POST /v1/inquiries/{id}/handover)
+	HandOverInquiry(ctx context.Context, request HandOverInquiryRequestObject) (HandOverInquiryResponseObject, error)
+	// InquiryToWorkOrder Turn an inquiry into a work order
+	// (POST /v1/inquiries/{id}/work-order)
+	InquiryToWorkOrder(ctx context.Context, request InquiryToWorkOrderRequestObject) (InquiryToWorkOrderResponseObject, error)
 	// Me The caller
 	// (GET /v1/me)
 	Me(ctx context.Context, request MeRequestObject) (MeResponseObject, error)
@@ -14189,6 +15566,251 @@ func (sh *strictHandler) UpdateCustomer(ctx echo.Context, id Id) error {
 		return err
 	} else if validResponse, ok := response.(UpdateCustomerResponseObject); ok {
 		return validResponse.VisitUpdateCustomerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListInquiries operation middleware
+func (sh *strictHandler) ListInquiries(ctx echo.Context, params ListInquiriesParams) error {
+	var request ListInquiriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInquiries(ctx.Request().Context(), request.(ListInquiriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInquiries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListInquiriesResponseObject); ok {
+		return validResponse.VisitListInquiriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateInquiry operation middleware
+func (sh *strictHandler) CreateInquiry(ctx echo.Context, params CreateInquiryParams) error {
+	var request CreateInquiryRequestObject
+
+	request.Params = params
+
+	var body CreateInquiryJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateInquiry(ctx.Request().Context(), request.(CreateInquiryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateInquiry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateInquiryResponseObject); ok {
+		return validResponse.VisitCreateInquiryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetInquiry operation middleware
+func (sh *strictHandler) GetInquiry(ctx echo.Context, id Id) error {
+	var request GetInquiryRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInquiry(ctx.Request().Context(), request.(GetInquiryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInquiry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetInquiryResponseObject); ok {
+		return validResponse.VisitGetInquiryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AnswerInquiry operation middleware
+func (sh *strictHandler) AnswerInquiry(ctx echo.Context, id Id, params AnswerInquiryParams) error {
+	var request AnswerInquiryRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body AnswerInquiryJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AnswerInquiry(ctx.Request().Context(), request.(AnswerInquiryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AnswerInquiry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AnswerInquiryResponseObject); ok {
+		return validResponse.VisitAnswerInquiryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// HandOverInquiry operation middleware
+func (sh *strictHandler) HandOverInquiry(ctx echo.Context, id Id, params HandOverInquiryParams) error {
+	var request HandOverInquiryRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body HandOverInquiryJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.HandOverInquiry(ctx.Request().Context(), request.(HandOverInquiryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "HandOverInquiry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(HandOverInquiryResponseObject); ok {
+		return validResponse.VisitHandOverInquiryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// InquiryToWorkOrder operation middleware
+func (sh *strictHandler) InquiryToWorkOrder(ctx echo.Context, id Id, params InquiryToWorkOrderParams) error {
+	var request InquiryToWorkOrderRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body InquiryToWorkOrderJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.InquiryToWorkOrder(ctx.Request().Context(), request.(InquiryToWorkOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "InquiryToWorkOrder")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(InquiryToWorkOrderResponseObject); ok {
+		return validResponse.VisitInquiryToWorkOrderResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/fieldwork/fieldwork/domain/billing"
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
+	"github.com/fieldwork/fieldwork/domain/inquiry"
 	"github.com/fieldwork/fieldwork/domain/photo"
 	"github.com/fieldwork/fieldwork/domain/user"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
@@ -146,6 +147,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		Photos:     photos,
 		Custody:    custody.NewService(db.Custody(), custodyOrders{orderFacts{orders}}, db.Photos(), plates{db}, db, events, cfg.Clock),
 		Billing:    billing.NewService(db.Billing(), billingOrders{orderFacts{orders}}, db, events, cfg.Clock),
+		Inquiries:  inquiry.NewService(db.Inquiries(), db.Directory(), db, events, cfg.Clock),
 		Tx:         db, Idempotency: idem,
 		Logger: logger, Registry: promReg,
 		Ready: []api.Check{

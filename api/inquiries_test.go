@@ -1,0 +1,144 @@
+package api_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fieldwork/fieldwork/domain"
+)
+
+type inquiryOut struct {
+	ID          uuid.UUID  `json:"id"`
+	Status      string     `json:"status"`
+	Overdue     bool       `json:"overdue"`
+	OwnerID     uuid.UUID  `json:"owner_id"`
+	TakenBy     uuid.UUID  `json:"taken_by"`
+	CustomerID  *uuid.UUID `json:"customer_id"`
+	WorkOrderID *uuid.UUID `json:"work_order_id"`
+	Events      []struct {
+		Type string `json:"type"`
+	} `json:"events"`
+}
+
+func inquiryBody(customer uuid.UUID, extra map[string]any) map[string]any {
+	b := map[string]any{"customer_id": customer, "caller_name": "Mr Zhao", "caller_phone": "13800138000", "channel": "phone",
+		"question": "Why does the tracker show the wrong place?"}
+	for k, v := range extra {
+		b[k] = v
+	}
+	return b
+}
+
+func TestInquiry_LedgerFirstContactOwnsItUntilHandedOver(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		due := e.clock.Now().Add(2 * time.Hour).Format(time.RFC3339)
+		var answered, open inquiryOut
+		e.do(t, req{method: "POST", path: "/v1/inquiries", token: f.dispatcher.Token,
+			body: inquiryBody(f.customer, map[string]any{"answer": "GPS drift indoors; normal."})}).expect(t, 201).decode(t, &answered)
+		if answered.Status != "answered" || answered.OwnerID != f.dispatcher.ID || len(answered.Events) != 1 {
+			t.Fatalf("answered at once: %+v", answered)
+		}
+		e.do(t, req{method: "POST", path: "/v1/inquiries", token: f.dispatcher.Token, body: inquiryBody(f.customer, nil)}).expect(t, 422)
+		e.do(t, req{method: "POST", path: "/v1/inquiries", token: f.dispatcher.Token,
+			body: inquiryBody(f.customer, map[string]any{"reply_due_at": e.clock.Now().Add(-time.Hour).Format(time.RFC3339)})}).expect(t, 422)
+		e.do(t, req{method: "POST", path: "/v1/inquiries", token: f.dispatcher.Token,
+			body: inquiryBody(f.customer, map[string]any{"reply_due_at": due})}).expect(t, 201).decode(t, &open)
+		if open.Status != "open" || open.Overdue {
+			t.Fatalf("open: %+v", open)
+		}
+		path := "/v1/inquiries/" + open.ID.String()
+		// Only the owner (or a manager) hands over, and only to desk staff.
+		other := e.createUser(t, domain.RoleDispatcher, uuid.Nil)
+		e.do(t, req{method: "POST", path: path + "/handover", token: other.Token, body: map[string]any{"to_user_id": other.ID, "note": "mine"}}).expect(t, 403)
+		e.do(t, req{method: "POST", path: path + "/handover", token: f.dispatcher.Token, body: map[string]any{"to_user_id": f.tech.ID, "note": "x"}}).expect(t, 422)
+		var handed inquiryOut
+		e.do(t, req{method: "POST", path: path + "/handover", token: f.dispatcher.Token,
+			body: map[string]any{"to_user_id": other.ID, "note": "needs the technical desk"}}).expect(t, 200).decode(t, &handed)
+		if handed.OwnerID != other.ID || handed.TakenBy != f.dispatcher.ID {
+			t.Fatalf("handed over: %+v", handed)
+		}
+		e.do(t, req{method: "POST", path: path + "/answer", token: f.dispatcher.Token, body: map[string]any{"answer": "x"}}).expect(t, 403)
+
+		// The supervisor's daily review: overdue ones.
+		e.advance(t, &f, 3*time.Hour)
+		other.Token = e.login(other.Username, "password-"+other.Username).AccessToken
+		var page struct{ Items []inquiryOut }
+		e.do(t, req{method: "GET", path: "/v1/inquiries?overdue=true", token: f.manager.Token}).expect(t, 200).decode(t, &page)
+		if len(page.Items) != 1 || page.Items[0].ID != open.ID || !page.Items[0].Overdue {
+			t.Fatalf("overdue: %+v", page.Items)
+		}
+		e.do(t, req{method: "GET", path: "/v1/inquiries?owner_id=" + other.ID.String(), token: f.manager.Token}).expect(t, 200).decode(t, &page)
+		if len(page.Items) != 1 {
+			t.Fatalf("by owner: %+v", page.Items)
+		}
+		var done inquiryOut
+		e.do(t, req{method: "POST", path: path + "/answer", token: other.Token, body: map[string]any{"answer": "Firmware updated remotely."}}).expect(t, 200).decode(t, &done)
+		if done.Status != "answered" || len(done.Events) != 3 || done.Events[1].Type != "handover" || done.Events[2].Type != "answered" {
+			t.Fatalf("answered: %+v", done)
+		}
+		e.do(t, req{method: "POST", path: path + "/answer", token: other.Token, body: map[string]any{"answer": "again"}}).expect(t, 409)
+		e.do(t, req{method: "GET", path: "/v1/inquiries?overdue=true", token: f.manager.Token}).expect(t, 200).decode(t, &page)
+		if len(page.Items) != 0 {
+			t.Fatalf("answered still overdue: %+v", page.Items)
+		}
+	})
+}
+
+func TestInquiry_CustomersAskThroughThePortalAndSeeOnlyTheirOwn(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f, other := e.newFleet(t), e.newFleet(t)
+		due := e.clock.Now().Add(24 * time.Hour).Format(time.RFC3339)
+		var q inquiryOut
+		e.do(t, req{method: "POST", path: "/v1/inquiries", token: f.custUser.Token,
+			body: inquiryBody(f.customer, map[string]any{"channel": "portal", "reply_due_at": due})}).expect(t, 201).decode(t, &q)
+		if q.CustomerID == nil || *q.CustomerID != f.customer {
+			t.Fatalf("portal inquiry %+v", q)
+		}
+		e.do(t, req{method: "POST", path: "/v1/inquiries", token: f.custUser.Token,
+			body: inquiryBody(f.customer, map[string]any{"reply_due_at": due})}).expect(t, 422) // not through the portal
+		e.do(t, req{method: "POST", path: "/v1/inquiries", token: f.custUser.Token,
+			body: inquiryBody(other.customer, map[string]any{"channel": "portal", "reply_due_at": due})}).expect(t, 422)
+		e.do(t, req{method: "POST", path: "/v1/inquiries", token: f.tech.Token, body: inquiryBody(f.customer, map[string]any{"reply_due_at": due})}).expect(t, 403)
+		e.do(t, req{method: "GET", path: "/v1/inquiries/" + q.ID.String(), token: other.custUser.Token}).expect(t, 404)
+		e.do(t, req{method: "GET", path: "/v1/inquiries/" + q.ID.String(), token: f.custUser.Token}).expect(t, 200)
+		var page struct{ Items []inquiryOut }
+		e.do(t, req{method: "GET", path: "/v1/inquiries", token: other.custUser.Token}).expect(t, 200).decode(t, &page)
+		if len(page.Items) != 0 {
+			t.Fatalf("another customer lists %+v", page.Items)
+		}
+		e.do(t, req{method: "GET", path: "/v1/inquiries", token: f.tech.Token}).expect(t, 403)
+	})
+}
+
+func TestInquiry_TurnsIntoAWorkOrderOnceAndLinksBoth(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f, other := e.newFleet(t), e.newFleet(t)
+		var q inquiryOut
+		e.do(t, req{method: "POST", path: "/v1/inquiries", token: f.dispatcher.Token,
+			body: inquiryBody(f.customer, map[string]any{"reply_due_at": e.clock.Now().Add(time.Hour).Format(time.RFC3339)})}).expect(t, 201).decode(t, &q)
+		path := "/v1/inquiries/" + q.ID.String() + "/work-order"
+		// Another customer's vehicle: refused, nothing written.
+		e.do(t, req{method: "POST", path: path, token: f.dispatcher.Token, body: repairBody(other, "high")}).expect(t, 422)
+		e.do(t, req{method: "POST", path: path, token: f.custUser.Token, body: repairBody(f, "high")}).expect(t, 403)
+		var o workOrder
+		e.do(t, req{method: "POST", path: path, token: f.dispatcher.Token, body: repairBody(f, "high")}).expect(t, 201).decode(t, &o)
+		e.do(t, req{method: "POST", path: path, token: f.dispatcher.Token, body: repairBody(f, "high")}).expect(t, 409)
+		var linked inquiryOut
+		e.do(t, req{method: "GET", path: "/v1/inquiries/" + q.ID.String(), token: f.manager.Token}).expect(t, 200).decode(t, &linked)
+		if linked.WorkOrderID == nil || *linked.WorkOrderID != o.ID {
+			t.Fatalf("inquiry %+v, order %s", linked, o.ID)
+		}
+		var list struct{ Items []workOrder }
+		e.do(t, req{method: "GET", path: "/v1/work-orders?customer_id=" + other.customer.String(), token: f.manager.Token}).expect(t, 200).decode(t, &list)
+		if len(list.Items) != 0 {
+			t.Fatalf("the refused conversion wrote an order: %+v", list.Items)
+		}
+		types := e.timelineTypes(t, f.manager.Token, o.ID)
+		if len(types) != 2 || types[1] != "from_inquiry" {
+			t.Fatalf("order timeline %v", types)
+		}
+	})
+}
