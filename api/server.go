@@ -19,6 +19,7 @@ import (
 	"github.com/fieldwork/fieldwork/domain"
 	"github.com/fieldwork/fieldwork/domain/auth"
 	"github.com/fieldwork/fieldwork/domain/billing"
+	"github.com/fieldwork/fieldwork/domain/complaint"
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
 	"github.com/fieldwork/fieldwork/domain/idempotency"
@@ -49,6 +50,7 @@ type Config struct {
 	Custody    *custody.Service
 	Billing    *billing.Service
 	Inquiries  *inquiry.Service
+	Complaints *complaint.Service
 	// Tx and Idempotency make retried POSTs with an Idempotency-Key safe.
 	Tx          domain.Transactor
 	Idempotency idempotency.Store

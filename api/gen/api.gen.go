@@ -98,6 +98,90 @@ func (e Channel) Valid() bool {
 	}
 }
 
+// Defines values for ComplaintCategory.
+const (
+	ComplaintCategoryBilling         ComplaintCategory = "billing"
+	ComplaintCategoryOther           ComplaintCategory = "other"
+	ComplaintCategoryProduct         ComplaintCategory = "product"
+	ComplaintCategoryRepairQuality   ComplaintCategory = "repair_quality"
+	ComplaintCategoryResponseTime    ComplaintCategory = "response_time"
+	ComplaintCategoryServiceAttitude ComplaintCategory = "service_attitude"
+)
+
+// Valid indicates whether the value is a known member of the ComplaintCategory enum.
+func (e ComplaintCategory) Valid() bool {
+	switch e {
+	case ComplaintCategoryBilling:
+		return true
+	case ComplaintCategoryOther:
+		return true
+	case ComplaintCategoryProduct:
+		return true
+	case ComplaintCategoryRepairQuality:
+		return true
+	case ComplaintCategoryResponseTime:
+		return true
+	case ComplaintCategoryServiceAttitude:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ComplaintEventType.
+const (
+	ComplaintEventTypeAcknowledge ComplaintEventType = "acknowledge"
+	ComplaintEventTypeClose       ComplaintEventType = "close"
+	ComplaintEventTypeCreated     ComplaintEventType = "created"
+	ComplaintEventTypeEscalated   ComplaintEventType = "escalated"
+	ComplaintEventTypeReopen      ComplaintEventType = "reopen"
+	ComplaintEventTypeResolve     ComplaintEventType = "resolve"
+)
+
+// Valid indicates whether the value is a known member of the ComplaintEventType enum.
+func (e ComplaintEventType) Valid() bool {
+	switch e {
+	case ComplaintEventTypeAcknowledge:
+		return true
+	case ComplaintEventTypeClose:
+		return true
+	case ComplaintEventTypeCreated:
+		return true
+	case ComplaintEventTypeEscalated:
+		return true
+	case ComplaintEventTypeReopen:
+		return true
+	case ComplaintEventTypeResolve:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ComplaintStatus.
+const (
+	ComplaintStatusAcknowledged ComplaintStatus = "acknowledged"
+	ComplaintStatusClosed       ComplaintStatus = "closed"
+	ComplaintStatusOpen         ComplaintStatus = "open"
+	ComplaintStatusResolved     ComplaintStatus = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the ComplaintStatus enum.
+func (e ComplaintStatus) Valid() bool {
+	switch e {
+	case ComplaintStatusAcknowledged:
+		return true
+	case ComplaintStatusClosed:
+		return true
+	case ComplaintStatusOpen:
+		return true
+	case ComplaintStatusResolved:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CustodyEventType.
 const (
 	CustodyEventTypeDeactivated  CustodyEventType = "deactivated"
@@ -383,6 +467,27 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for Severity.
+const (
+	Critical Severity = "critical"
+	Major    Severity = "major"
+	Minor    Severity = "minor"
+)
+
+// Valid indicates whether the value is a known member of the Severity enum.
+func (e Severity) Valid() bool {
+	switch e {
+	case Critical:
+		return true
+	case Major:
+		return true
+	case Minor:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SimStatus.
 const (
 	SimStatusDeactivated SimStatus = "deactivated"
@@ -529,40 +634,40 @@ func (e WorkOrderAction) Valid() bool {
 
 // Defines values for WorkOrderStatus.
 const (
-	Accepted  WorkOrderStatus = "accepted"
-	Approved  WorkOrderStatus = "approved"
-	Assigned  WorkOrderStatus = "assigned"
-	Cancelled WorkOrderStatus = "cancelled"
-	Closed    WorkOrderStatus = "closed"
-	Completed WorkOrderStatus = "completed"
-	EnRoute   WorkOrderStatus = "en_route"
-	OnHold    WorkOrderStatus = "on_hold"
-	OnSite    WorkOrderStatus = "on_site"
-	Requested WorkOrderStatus = "requested"
+	WorkOrderStatusAccepted  WorkOrderStatus = "accepted"
+	WorkOrderStatusApproved  WorkOrderStatus = "approved"
+	WorkOrderStatusAssigned  WorkOrderStatus = "assigned"
+	WorkOrderStatusCancelled WorkOrderStatus = "cancelled"
+	WorkOrderStatusClosed    WorkOrderStatus = "closed"
+	WorkOrderStatusCompleted WorkOrderStatus = "completed"
+	WorkOrderStatusEnRoute   WorkOrderStatus = "en_route"
+	WorkOrderStatusOnHold    WorkOrderStatus = "on_hold"
+	WorkOrderStatusOnSite    WorkOrderStatus = "on_site"
+	WorkOrderStatusRequested WorkOrderStatus = "requested"
 )
 
 // Valid indicates whether the value is a known member of the WorkOrderStatus enum.
 func (e WorkOrderStatus) Valid() bool {
 	switch e {
-	case Accepted:
+	case WorkOrderStatusAccepted:
 		return true
-	case Approved:
+	case WorkOrderStatusApproved:
 		return true
-	case Assigned:
+	case WorkOrderStatusAssigned:
 		return true
-	case Cancelled:
+	case WorkOrderStatusCancelled:
 		return true
-	case Closed:
+	case WorkOrderStatusClosed:
 		return true
-	case Completed:
+	case WorkOrderStatusCompleted:
 		return true
-	case EnRoute:
+	case WorkOrderStatusEnRoute:
 		return true
-	case OnHold:
+	case WorkOrderStatusOnHold:
 		return true
-	case OnSite:
+	case WorkOrderStatusOnSite:
 		return true
-	case Requested:
+	case WorkOrderStatusRequested:
 		return true
 	default:
 		return false
@@ -724,6 +829,78 @@ type CheckIn struct {
 	Lat         Latitude  `json:"lat"`
 	Lng         Longitude `json:"lng"`
 }
+
+// Complaint defines model for Complaint.
+type Complaint struct {
+	AcknowledgeBy    Timestamp                            `json:"acknowledge_by"`
+	AcknowledgedAt   nullable.Nullable[NullableTimestamp] `json:"acknowledged_at"`
+	Category         ComplaintCategory                    `json:"category"`
+	Channel          Channel                              `json:"channel"`
+	ClosedAt         nullable.Nullable[NullableTimestamp] `json:"closed_at"`
+	CreatedAt        Timestamp                            `json:"created_at"`
+	CustomerId       Uuid                                 `json:"customer_id"`
+	CustomerInformed bool                                 `json:"customer_informed"`
+	Description      Description                          `json:"description"`
+
+	// Escalated Marked by the escalation job once overdue.
+	Escalated bool             `json:"escalated"`
+	Events    []ComplaintEvent `json:"events"`
+	Id        Uuid             `json:"id"`
+
+	// Overdue Not acknowledged by acknowledge_by, or not resolved by resolve_by.
+	Overdue     bool                                 `json:"overdue"`
+	OwnerId     Uuid                                 `json:"owner_id"`
+	Resolution  nullable.Nullable[Notes]             `json:"resolution"`
+	ResolveBy   Timestamp                            `json:"resolve_by"`
+	ResolvedAt  nullable.Nullable[NullableTimestamp] `json:"resolved_at"`
+	Severity    Severity                             `json:"severity"`
+	Status      ComplaintStatus                      `json:"status"`
+	UpdatedAt   Timestamp                            `json:"updated_at"`
+	Version     int32                                `json:"version"`
+	WorkOrderId nullable.Nullable[Uuid]              `json:"work_order_id"`
+}
+
+// ComplaintCategory defines model for ComplaintCategory.
+type ComplaintCategory string
+
+// ComplaintCreate defines model for ComplaintCreate.
+type ComplaintCreate struct {
+	Category    ComplaintCategory `json:"category"`
+	Channel     Channel           `json:"channel"`
+	CustomerId  Uuid              `json:"customer_id"`
+	Description Description       `json:"description"`
+	Severity    Severity          `json:"severity"`
+	WorkOrderId *Uuid             `json:"work_order_id,omitempty"`
+}
+
+// ComplaintEvent defines model for ComplaintEvent.
+type ComplaintEvent struct {
+	ActorId nullable.Nullable[Uuid] `json:"actor_id"`
+	At      Timestamp               `json:"at"`
+	Data    map[string]interface{}  `json:"data"`
+	Type    ComplaintEventType      `json:"type"`
+}
+
+// ComplaintEventType defines model for ComplaintEvent.Type.
+type ComplaintEventType string
+
+// ComplaintPage defines model for ComplaintPage.
+type ComplaintPage struct {
+	Items []Complaint `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// ComplaintResolve defines model for ComplaintResolve.
+type ComplaintResolve struct {
+	// CustomerInformed Must be true; the seed's rule is that the customer is told the result.
+	CustomerInformed bool   `json:"customer_informed"`
+	Resolution       string `json:"resolution"`
+}
+
+// ComplaintStatus defines model for ComplaintStatus.
+type ComplaintStatus string
 
 // CompleteRequest defines model for CompleteRequest.
 type CompleteRequest struct {
@@ -1164,6 +1341,9 @@ type Role string
 
 // Serial defines model for Serial.
 type Serial = string
+
+// Severity defines model for Severity.
+type Severity string
 
 // Sha256 defines model for Sha256.
 type Sha256 = string
@@ -1700,6 +1880,94 @@ type Unavailable = Problem
 
 // Unprocessable An RFC 9457 problem.
 type Unprocessable = Problem
+
+// ListComplaintsParams defines parameters for ListComplaints.
+type ListComplaintsParams struct {
+	Status   *ComplaintStatus `form:"status,omitempty" json:"status,omitempty"`
+	Severity *Severity        `form:"severity,omitempty" json:"severity,omitempty"`
+	Overdue  *bool            `form:"overdue,omitempty" json:"overdue,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateComplaintParams defines parameters for CreateComplaint.
+type CreateComplaintParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// AcknowledgeComplaintParams defines parameters for AcknowledgeComplaint.
+type AcknowledgeComplaintParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CloseComplaintParams defines parameters for CloseComplaint.
+type CloseComplaintParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReopenComplaintParams defines parameters for ReopenComplaint.
+type ReopenComplaintParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ResolveComplaintParams defines parameters for ResolveComplaint.
+type ResolveComplaintParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
 
 // ListCustomersParams defines parameters for ListCustomers.
 type ListCustomersParams struct {
@@ -2254,6 +2522,15 @@ type LogoutJSONRequestBody = LogoutRequest
 // RefreshJSONRequestBody defines body for Refresh for application/json ContentType.
 type RefreshJSONRequestBody = RefreshRequest
 
+// CreateComplaintJSONRequestBody defines body for CreateComplaint for application/json ContentType.
+type CreateComplaintJSONRequestBody = ComplaintCreate
+
+// ReopenComplaintJSONRequestBody defines body for ReopenComplaint for application/json ContentType.
+type ReopenComplaintJSONRequestBody = ReasonRequest
+
+// ResolveComplaintJSONRequestBody defines body for ResolveComplaint for application/json ContentType.
+type ResolveComplaintJSONRequestBody = ComplaintResolve
+
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody = CustomerCreate
 
@@ -2370,6 +2647,27 @@ type ServerInterface interface {
 	// Refresh Exchange a refresh token for a new pair
 	// (POST /v1/auth/refresh)
 	Refresh(ctx echo.Context) error
+	// ListComplaints List complaints
+	// (GET /v1/complaints)
+	ListComplaints(ctx echo.Context, params ListComplaintsParams) error
+	// CreateComplaint File a complaint (投诉)
+	// (POST /v1/complaints)
+	CreateComplaint(ctx echo.Context, params CreateComplaintParams) error
+	// GetComplaint One complaint with its timeline
+	// (GET /v1/complaints/{id})
+	GetComplaint(ctx echo.Context, id Id) error
+	// AcknowledgeComplaint Acknowledge (staff)
+	// (POST /v1/complaints/{id}/acknowledge)
+	AcknowledgeComplaint(ctx echo.Context, id Id, params AcknowledgeComplaintParams) error
+	// CloseComplaint Close (manager, admin)
+	// (POST /v1/complaints/{id}/close)
+	CloseComplaint(ctx echo.Context, id Id, params CloseComplaintParams) error
+	// ReopenComplaint Reopen (staff, or the complaints customer)
+	// (POST /v1/complaints/{id}/reopen)
+	ReopenComplaint(ctx echo.Context, id Id, params ReopenComplaintParams) error
+	// ResolveComplaint Resolve (staff)
+	// (POST /v1/complaints/{id}/resolve)
+	ResolveComplaint(ctx echo.Context, id Id, params ResolveComplaintParams) error
 	// ListCustomers List customers
 	// (GET /v1/customers)
 	ListCustomers(ctx echo.Context, params ListCustomersParams) error
@@ -2608,6 +2906,301 @@ func (w *ServerInterfaceWrapper) Refresh(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.Refresh(ctx)
+	return err
+}
+
+// ListComplaints converts echo context to params.
+func (w *ServerInterfaceWrapper) ListComplaints(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListComplaintsParams
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "severity" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "severity", ctx.QueryParams(), &params.Severity, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter severity: %s", err))
+	}
+
+	// ------------- Optional query parameter "overdue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overdue", ctx.QueryParams(), &params.Overdue, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter overdue: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListComplaints(ctx, params)
+	return err
+}
+
+// CreateComplaint converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateComplaint(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateComplaintParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateComplaint(ctx, params)
+	return err
+}
+
+// GetComplaint converts echo context to params.
+func (w *ServerInterfaceWrapper) GetComplaint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetComplaint(ctx, id)
+	return err
+}
+
+// AcknowledgeComplaint converts echo context to params.
+func (w *ServerInterfaceWrapper) AcknowledgeComplaint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AcknowledgeComplaintParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AcknowledgeComplaint(ctx, id, params)
+	return err
+}
+
+// CloseComplaint converts echo context to params.
+func (w *ServerInterfaceWrapper) CloseComplaint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CloseComplaintParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CloseComplaint(ctx, id, params)
+	return err
+}
+
+// ReopenComplaint converts echo context to params.
+func (w *ServerInterfaceWrapper) ReopenComplaint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReopenComplaintParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReopenComplaint(ctx, id, params)
+	return err
+}
+
+// ResolveComplaint converts echo context to params.
+func (w *ServerInterfaceWrapper) ResolveComplaint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResolveComplaintParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ResolveComplaint(ctx, id, params)
 	return err
 }
 
@@ -4679,6 +5272,13 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/auth/login", wrapper.Login, options.OperationMiddlewares["login"]...)
 	router.POST(options.BaseURL+"/v1/auth/logout", wrapper.Logout, options.OperationMiddlewares["logout"]...)
 	router.POST(options.BaseURL+"/v1/auth/refresh", wrapper.Refresh, options.OperationMiddlewares["refresh"]...)
+	router.GET(options.BaseURL+"/v1/complaints", wrapper.ListComplaints, options.OperationMiddlewares["listComplaints"]...)
+	router.POST(options.BaseURL+"/v1/complaints", wrapper.CreateComplaint, options.OperationMiddlewares["createComplaint"]...)
+	router.GET(options.BaseURL+"/v1/complaints/:id", wrapper.GetComplaint, options.OperationMiddlewares["getComplaint"]...)
+	router.POST(options.BaseURL+"/v1/complaints/:id/acknowledge", wrapper.AcknowledgeComplaint, options.OperationMiddlewares["acknowledgeComplaint"]...)
+	router.POST(options.BaseURL+"/v1/complaints/:id/close", wrapper.CloseComplaint, options.OperationMiddlewares["closeComplaint"]...)
+	router.POST(options.BaseURL+"/v1/complaints/:id/reopen", wrapper.ReopenComplaint, options.OperationMiddlewares["reopenComplaint"]...)
+	router.POST(options.BaseURL+"/v1/complaints/:id/resolve", wrapper.ResolveComplaint, options.OperationMiddlewares["resolveComplaint"]...)
 	router.GET(options.BaseURL+"/v1/customers", wrapper.ListCustomers, options.OperationMiddlewares["listCustomers"]...)
 	router.POST(options.BaseURL+"/v1/customers", wrapper.CreateCustomer, options.OperationMiddlewares["createCustomer"]...)
 	router.GET(options.BaseURL+"/v1/customers/:id", wrapper.GetCustomer, options.OperationMiddlewares["getCustomer"]...)
@@ -5199,6 +5799,1265 @@ type Refresh500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response Refresh500ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListComplaintsRequestObject struct {
+	Params ListComplaintsParams
+}
+
+type ListComplaintsResponseObject interface {
+	VisitListComplaintsResponse(w http.ResponseWriter) error
+}
+
+type ListComplaints200JSONResponse ComplaintPage
+
+func (response ListComplaints200JSONResponse) VisitListComplaintsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListComplaints400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListComplaints400ApplicationProblemPlusJSONResponse) VisitListComplaintsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListComplaints401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListComplaints401ApplicationProblemPlusJSONResponse) VisitListComplaintsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListComplaints403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListComplaints403ApplicationProblemPlusJSONResponse) VisitListComplaintsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListComplaints429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListComplaints429ApplicationProblemPlusJSONResponse) VisitListComplaintsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListComplaints500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListComplaints500ApplicationProblemPlusJSONResponse) VisitListComplaintsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateComplaintRequestObject struct {
+	Params CreateComplaintParams
+	Body   *CreateComplaintJSONRequestBody
+}
+
+type CreateComplaintResponseObject interface {
+	VisitCreateComplaintResponse(w http.ResponseWriter) error
+}
+
+type CreateComplaint201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateComplaint201JSONResponse struct {
+	Body    Complaint
+	Headers CreateComplaint201ResponseHeaders
+}
+
+func (response CreateComplaint201JSONResponse) VisitCreateComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateComplaint400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateComplaint400ApplicationProblemPlusJSONResponse) VisitCreateComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateComplaint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateComplaint401ApplicationProblemPlusJSONResponse) VisitCreateComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateComplaint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateComplaint403ApplicationProblemPlusJSONResponse) VisitCreateComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateComplaint409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateComplaint409ApplicationProblemPlusJSONResponse) VisitCreateComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateComplaint413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateComplaint413ApplicationProblemPlusJSONResponse) VisitCreateComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateComplaint422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateComplaint422ApplicationProblemPlusJSONResponse) VisitCreateComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateComplaint429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateComplaint429ApplicationProblemPlusJSONResponse) VisitCreateComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateComplaint500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateComplaint500ApplicationProblemPlusJSONResponse) VisitCreateComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetComplaintRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type GetComplaintResponseObject interface {
+	VisitGetComplaintResponse(w http.ResponseWriter) error
+}
+
+type GetComplaint200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetComplaint200JSONResponse struct {
+	Body    Complaint
+	Headers GetComplaint200ResponseHeaders
+}
+
+func (response GetComplaint200JSONResponse) VisitGetComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetComplaint400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetComplaint400ApplicationProblemPlusJSONResponse) VisitGetComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetComplaint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetComplaint401ApplicationProblemPlusJSONResponse) VisitGetComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetComplaint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetComplaint404ApplicationProblemPlusJSONResponse) VisitGetComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetComplaint429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetComplaint429ApplicationProblemPlusJSONResponse) VisitGetComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetComplaint500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetComplaint500ApplicationProblemPlusJSONResponse) VisitGetComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeComplaintRequestObject struct {
+	Id     Id `json:"id"`
+	Params AcknowledgeComplaintParams
+}
+
+type AcknowledgeComplaintResponseObject interface {
+	VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error
+}
+
+type AcknowledgeComplaint200ResponseHeaders struct {
+	ETag *string
+}
+
+type AcknowledgeComplaint200JSONResponse struct {
+	Body    Complaint
+	Headers AcknowledgeComplaint200ResponseHeaders
+}
+
+func (response AcknowledgeComplaint200JSONResponse) VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeComplaint400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeComplaint400ApplicationProblemPlusJSONResponse) VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeComplaint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeComplaint401ApplicationProblemPlusJSONResponse) VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeComplaint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeComplaint403ApplicationProblemPlusJSONResponse) VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeComplaint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeComplaint404ApplicationProblemPlusJSONResponse) VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeComplaint409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeComplaint409ApplicationProblemPlusJSONResponse) VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeComplaint412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeComplaint412ApplicationProblemPlusJSONResponse) VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeComplaint413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeComplaint413ApplicationProblemPlusJSONResponse) VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeComplaint422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeComplaint422ApplicationProblemPlusJSONResponse) VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeComplaint428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeComplaint428ApplicationProblemPlusJSONResponse) VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeComplaint429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeComplaint429ApplicationProblemPlusJSONResponse) VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeComplaint500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeComplaint500ApplicationProblemPlusJSONResponse) VisitAcknowledgeComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseComplaintRequestObject struct {
+	Id     Id `json:"id"`
+	Params CloseComplaintParams
+}
+
+type CloseComplaintResponseObject interface {
+	VisitCloseComplaintResponse(w http.ResponseWriter) error
+}
+
+type CloseComplaint200ResponseHeaders struct {
+	ETag *string
+}
+
+type CloseComplaint200JSONResponse struct {
+	Body    Complaint
+	Headers CloseComplaint200ResponseHeaders
+}
+
+func (response CloseComplaint200JSONResponse) VisitCloseComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseComplaint400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CloseComplaint400ApplicationProblemPlusJSONResponse) VisitCloseComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseComplaint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CloseComplaint401ApplicationProblemPlusJSONResponse) VisitCloseComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseComplaint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CloseComplaint403ApplicationProblemPlusJSONResponse) VisitCloseComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseComplaint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CloseComplaint404ApplicationProblemPlusJSONResponse) VisitCloseComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseComplaint409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CloseComplaint409ApplicationProblemPlusJSONResponse) VisitCloseComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseComplaint412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CloseComplaint412ApplicationProblemPlusJSONResponse) VisitCloseComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseComplaint413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CloseComplaint413ApplicationProblemPlusJSONResponse) VisitCloseComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseComplaint422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CloseComplaint422ApplicationProblemPlusJSONResponse) VisitCloseComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseComplaint428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response CloseComplaint428ApplicationProblemPlusJSONResponse) VisitCloseComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseComplaint429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CloseComplaint429ApplicationProblemPlusJSONResponse) VisitCloseComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseComplaint500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CloseComplaint500ApplicationProblemPlusJSONResponse) VisitCloseComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReopenComplaintRequestObject struct {
+	Id     Id `json:"id"`
+	Params ReopenComplaintParams
+	Body   *ReopenComplaintJSONRequestBody
+}
+
+type ReopenComplaintResponseObject interface {
+	VisitReopenComplaintResponse(w http.ResponseWriter) error
+}
+
+type ReopenComplaint200ResponseHeaders struct {
+	ETag *string
+}
+
+type ReopenComplaint200JSONResponse struct {
+	Body    Complaint
+	Headers ReopenComplaint200ResponseHeaders
+}
+
+func (response ReopenComplaint200JSONResponse) VisitReopenComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReopenComplaint400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReopenComplaint400ApplicationProblemPlusJSONResponse) VisitReopenComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReopenComplaint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReopenComplaint401ApplicationProblemPlusJSONResponse) VisitReopenComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReopenComplaint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReopenComplaint403ApplicationProblemPlusJSONResponse) VisitReopenComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReopenComplaint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReopenComplaint404ApplicationProblemPlusJSONResponse) VisitReopenComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReopenComplaint409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReopenComplaint409ApplicationProblemPlusJSONResponse) VisitReopenComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReopenComplaint412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReopenComplaint412ApplicationProblemPlusJSONResponse) VisitReopenComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReopenComplaint413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReopenComplaint413ApplicationProblemPlusJSONResponse) VisitReopenComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReopenComplaint422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ReopenComplaint422ApplicationProblemPlusJSONResponse) VisitReopenComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReopenComplaint428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ReopenComplaint428ApplicationProblemPlusJSONResponse) VisitReopenComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReopenComplaint429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReopenComplaint429ApplicationProblemPlusJSONResponse) VisitReopenComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReopenComplaint500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ReopenComplaint500ApplicationProblemPlusJSONResponse) VisitReopenComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveComplaintRequestObject struct {
+	Id     Id `json:"id"`
+	Params ResolveComplaintParams
+	Body   *ResolveComplaintJSONRequestBody
+}
+
+type ResolveComplaintResponseObject interface {
+	VisitResolveComplaintResponse(w http.ResponseWriter) error
+}
+
+type ResolveComplaint200ResponseHeaders struct {
+	ETag *string
+}
+
+type ResolveComplaint200JSONResponse struct {
+	Body    Complaint
+	Headers ResolveComplaint200ResponseHeaders
+}
+
+func (response ResolveComplaint200JSONResponse) VisitResolveComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveComplaint400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveComplaint400ApplicationProblemPlusJSONResponse) VisitResolveComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveComplaint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveComplaint401ApplicationProblemPlusJSONResponse) VisitResolveComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveComplaint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveComplaint403ApplicationProblemPlusJSONResponse) VisitResolveComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveComplaint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveComplaint404ApplicationProblemPlusJSONResponse) VisitResolveComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveComplaint409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveComplaint409ApplicationProblemPlusJSONResponse) VisitResolveComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveComplaint412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveComplaint412ApplicationProblemPlusJSONResponse) VisitResolveComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveComplaint413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveComplaint413ApplicationProblemPlusJSONResponse) VisitResolveComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveComplaint422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveComplaint422ApplicationProblemPlusJSONResponse) VisitResolveComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveComplaint428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveComplaint428ApplicationProblemPlusJSONResponse) VisitResolveComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveComplaint429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveComplaint429ApplicationProblemPlusJSONResponse) VisitResolveComplaintResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveComplaint500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveComplaint500ApplicationProblemPlusJSONResponse) VisitResolveComplaintResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -15041,6 +16900,27 @@ type StrictServerInterface interface {
 	// Refresh Exchange a refresh token for a new pair
 	// (POST /v1/auth/refresh)
 	Refresh(ctx context.Context, request RefreshRequestObject) (RefreshResponseObject, error)
+	// ListComplaints List complaints
+	// (GET /v1/complaints)
+	ListComplaints(ctx context.Context, request ListComplaintsRequestObject) (ListComplaintsResponseObject, error)
+	// CreateComplaint File a complaint (投诉)
+	// (POST /v1/complaints)
+	CreateComplaint(ctx context.Context, request CreateComplaintRequestObject) (CreateComplaintResponseObject, error)
+	// GetComplaint One complaint with its timeline
+	// (GET /v1/complaints/{id})
+	GetComplaint(ctx context.Context, request GetComplaintRequestObject) (GetComplaintResponseObject, error)
+	// AcknowledgeComplaint Acknowledge (staff)
+	// (POST /v1/complaints/{id}/acknowledge)
+	AcknowledgeComplaint(ctx context.Context, request AcknowledgeComplaintRequestObject) (AcknowledgeComplaintResponseObject, error)
+	// CloseComplaint Close (manager, admin)
+	// (POST /v1/complaints/{id}/close)
+	CloseComplaint(ctx context.Context, request CloseComplaintRequestObject) (CloseComplaintResponseObject, error)
+	// ReopenComplaint Reopen (staff, or the complaints customer)
+	// (POST /v1/complaints/{id}/reopen)
+	ReopenComplaint(ctx context.Context, request ReopenComplaintRequestObject) (ReopenComplaintResponseObject, error)
+	// ResolveComplaint Resolve (staff)
+	// (POST /v1/complaints/{id}/resolve)
+	ResolveComplaint(ctx context.Context, request ResolveComplaintRequestObject) (ResolveComplaintResponseObject, error)
 	// ListCustomers List customers
 	// (GET /v1/customers)
 	ListCustomers(ctx context.Context, request ListCustomersRequestObject) (ListCustomersResponseObject, error)
@@ -15422,6 +17302,254 @@ func (sh *strictHandler) Refresh(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(RefreshResponseObject); ok {
 		return validResponse.VisitRefreshResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListComplaints operation middleware
+func (sh *strictHandler) ListComplaints(ctx echo.Context, params ListComplaintsParams) error {
+	var request ListComplaintsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListComplaints(ctx.Request().Context(), request.(ListComplaintsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListComplaints")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListComplaintsResponseObject); ok {
+		return validResponse.VisitListComplaintsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateComplaint operation middleware
+func (sh *strictHandler) CreateComplaint(ctx echo.Context, params CreateComplaintParams) error {
+	var request CreateComplaintRequestObject
+
+	request.Params = params
+
+	var body CreateComplaintJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateComplaint(ctx.Request().Context(), request.(CreateComplaintRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateComplaint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateComplaintResponseObject); ok {
+		return validResponse.VisitCreateComplaintResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetComplaint operation middleware
+func (sh *strictHandler) GetComplaint(ctx echo.Context, id Id) error {
+	var request GetComplaintRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetComplaint(ctx.Request().Context(), request.(GetComplaintRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetComplaint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetComplaintResponseObject); ok {
+		return validResponse.VisitGetComplaintResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AcknowledgeComplaint operation middleware
+func (sh *strictHandler) AcknowledgeComplaint(ctx echo.Context, id Id, params AcknowledgeComplaintParams) error {
+	var request AcknowledgeComplaintRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AcknowledgeComplaint(ctx.Request().Context(), request.(AcknowledgeComplaintRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcknowledgeComplaint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AcknowledgeComplaintResponseObject); ok {
+		return validResponse.VisitAcknowledgeComplaintResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CloseComplaint operation middleware
+func (sh *strictHandler) CloseComplaint(ctx echo.Context, id Id, params CloseComplaintParams) error {
+	var request CloseComplaintRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CloseComplaint(ctx.Request().Context(), request.(CloseComplaintRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CloseComplaint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CloseComplaintResponseObject); ok {
+		return validResponse.VisitCloseComplaintResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReopenComplaint operation middleware
+func (sh *strictHandler) ReopenComplaint(ctx echo.Context, id Id, params ReopenComplaintParams) error {
+	var request ReopenComplaintRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body ReopenComplaintJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReopenComplaint(ctx.Request().Context(), request.(ReopenComplaintRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReopenComplaint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReopenComplaintResponseObject); ok {
+		return validResponse.VisitReopenComplaintResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ResolveComplaint operation middleware
+func (sh *strictHandler) ResolveComplaint(ctx echo.Context, id Id, params ResolveComplaintParams) error {
+	var request ResolveComplaintRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body ResolveComplaintJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ResolveComplaint(ctx.Request().Context(), request.(ResolveComplaintRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResolveComplaint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ResolveComplaintResponseObject); ok {
+		return validResponse.VisitResolveComplaintResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/fieldwork/fieldwork/api"
 	domauth "github.com/fieldwork/fieldwork/domain/auth"
 	"github.com/fieldwork/fieldwork/domain/billing"
+	"github.com/fieldwork/fieldwork/domain/complaint"
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
 	"github.com/fieldwork/fieldwork/domain/inquiry"
@@ -126,6 +127,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		return idem.Prune(ctx, cfg.Clock.Now())
 	}))
 	reg.AddCleanup("pending_photos", time.Hour, photos)
+	complaints := complaint.NewService(db.Complaints(), db.Directory(), db, events, cfg.Clock, cfg.ComplaintTerms)
+	reg.AddCleanup("escalate_complaints", time.Minute, jobs.PrunerFunc(complaints.Escalate))
 	runner, err := newRunner(db, cfg, logger, reg)
 	if err != nil {
 		return nil, err
@@ -148,6 +151,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		Custody:    custody.NewService(db.Custody(), custodyOrders{orderFacts{orders}}, db.Photos(), plates{db}, db, events, cfg.Clock),
 		Billing:    billing.NewService(db.Billing(), billingOrders{orderFacts{orders}}, db, events, cfg.Clock),
 		Inquiries:  inquiry.NewService(db.Inquiries(), db.Directory(), db, events, cfg.Clock),
+		Complaints: complaints,
 		Tx:         db, Idempotency: idem,
 		Logger: logger, Registry: promReg,
 		Ready: []api.Check{

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fieldwork/fieldwork/domain"
+	"github.com/fieldwork/fieldwork/domain/complaint"
 	"github.com/fieldwork/fieldwork/domain/workorder"
 	"github.com/fieldwork/fieldwork/infra/auth"
 )
@@ -37,6 +38,7 @@ type Config struct {
 	JobPollInterval   time.Duration
 	DisableBackground bool
 	SLA               workorder.SLATerms
+	ComplaintTerms    complaint.Terms
 	DBMaxConns        int
 
 	// Set by tests, not by the environment.
@@ -132,6 +134,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("FIELDWORK_SLA: %w", err))
 	}
 	c.SLA = sla
+	terms, err := complaint.ParseTerms(get("FIELDWORK_COMPLAINT_TERMS", ""))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("FIELDWORK_COMPLAINT_TERMS: %w", err))
+	}
+	c.ComplaintTerms = terms
 	if err := c.LogLevel.UnmarshalText([]byte(get("FIELDWORK_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("FIELDWORK_LOG_LEVEL: %w", err))
 	}
