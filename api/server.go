@@ -19,6 +19,7 @@ import (
 	"github.com/fieldwork/fieldwork/domain"
 	"github.com/fieldwork/fieldwork/domain/auth"
 	"github.com/fieldwork/fieldwork/domain/billing"
+	"github.com/fieldwork/fieldwork/domain/callback"
 	"github.com/fieldwork/fieldwork/domain/complaint"
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
@@ -51,6 +52,7 @@ type Config struct {
 	Billing    *billing.Service
 	Inquiries  *inquiry.Service
 	Complaints *complaint.Service
+	Callbacks  *callback.Service
 	// Tx and Idempotency make retried POSTs with an Idempotency-Key safe.
 	Tx          domain.Transactor
 	Idempotency idempotency.Store

@@ -71,6 +71,69 @@ func (e BillLineKind) Valid() bool {
 	}
 }
 
+// Defines values for CallbackOutcome.
+const (
+	CallbackOutcomeNoAnswer CallbackOutcome = "no_answer"
+	CallbackOutcomeReached  CallbackOutcome = "reached"
+	CallbackOutcomeRefused  CallbackOutcome = "refused"
+)
+
+// Valid indicates whether the value is a known member of the CallbackOutcome enum.
+func (e CallbackOutcome) Valid() bool {
+	switch e {
+	case CallbackOutcomeNoAnswer:
+		return true
+	case CallbackOutcomeReached:
+		return true
+	case CallbackOutcomeRefused:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallbackCompleteOutcome.
+const (
+	CallbackCompleteOutcomeNoAnswer CallbackCompleteOutcome = "no_answer"
+	CallbackCompleteOutcomeReached  CallbackCompleteOutcome = "reached"
+	CallbackCompleteOutcomeRefused  CallbackCompleteOutcome = "refused"
+)
+
+// Valid indicates whether the value is a known member of the CallbackCompleteOutcome enum.
+func (e CallbackCompleteOutcome) Valid() bool {
+	switch e {
+	case CallbackCompleteOutcomeNoAnswer:
+		return true
+	case CallbackCompleteOutcomeReached:
+		return true
+	case CallbackCompleteOutcomeRefused:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallbackStatus.
+const (
+	Done        CallbackStatus = "done"
+	Scheduled   CallbackStatus = "scheduled"
+	Unreachable CallbackStatus = "unreachable"
+)
+
+// Valid indicates whether the value is a known member of the CallbackStatus enum.
+func (e CallbackStatus) Valid() bool {
+	switch e {
+	case Done:
+		return true
+	case Scheduled:
+		return true
+	case Unreachable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Channel.
 const (
 	ChannelEmail  Channel = "email"
@@ -791,6 +854,52 @@ type BillLine struct {
 
 // BillLineKind defines model for BillLine.Kind.
 type BillLineKind string
+
+// Callback defines model for Callback.
+type Callback struct {
+	Attempts            int32                                `json:"attempts"`
+	CompletedAt         nullable.Nullable[NullableTimestamp] `json:"completed_at"`
+	CustomerId          Uuid                                 `json:"customer_id"`
+	DueAt               Timestamp                            `json:"due_at"`
+	FollowUpWorkOrderId nullable.Nullable[Uuid]              `json:"follow_up_work_order_id"`
+	Id                  Uuid                                 `json:"id"`
+	Notes               nullable.Nullable[Notes]             `json:"notes"`
+	Outcome             nullable.Nullable[CallbackOutcome]   `json:"outcome"`
+	Satisfaction        nullable.Nullable[Rating]            `json:"satisfaction"`
+
+	// Seq The how-manyth callback of the vehicle.
+	Seq       int32          `json:"seq"`
+	Status    CallbackStatus `json:"status"`
+	VehicleId Uuid           `json:"vehicle_id"`
+
+	// WorkOrderId The install order that scheduled it.
+	WorkOrderId Uuid `json:"work_order_id"`
+}
+
+// CallbackOutcome defines model for Callback.Outcome.
+type CallbackOutcome string
+
+// CallbackComplete defines model for CallbackComplete.
+type CallbackComplete struct {
+	FollowUp     *bool                   `json:"follow_up,omitempty"`
+	Notes        *Notes                  `json:"notes,omitempty"`
+	Outcome      CallbackCompleteOutcome `json:"outcome"`
+	Satisfaction *Rating                 `json:"satisfaction,omitempty"`
+}
+
+// CallbackCompleteOutcome defines model for CallbackComplete.Outcome.
+type CallbackCompleteOutcome string
+
+// CallbackPage defines model for CallbackPage.
+type CallbackPage struct {
+	Items []Callback `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// CallbackStatus defines model for CallbackStatus.
+type CallbackStatus string
 
 // Candidate defines model for Candidate.
 type Candidate struct {
@@ -1881,6 +1990,30 @@ type Unavailable = Problem
 // Unprocessable An RFC 9457 problem.
 type Unprocessable = Problem
 
+// ListCallbacksParams defines parameters for ListCallbacks.
+type ListCallbacksParams struct {
+	DueBefore  *Timestamp      `form:"due_before,omitempty" json:"due_before,omitempty"`
+	Status     *CallbackStatus `form:"status,omitempty" json:"status,omitempty"`
+	CustomerId *Uuid           `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CompleteCallbackParams defines parameters for CompleteCallback.
+type CompleteCallbackParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListComplaintsParams defines parameters for ListComplaints.
 type ListComplaintsParams struct {
 	Status   *ComplaintStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -2522,6 +2655,9 @@ type LogoutJSONRequestBody = LogoutRequest
 // RefreshJSONRequestBody defines body for Refresh for application/json ContentType.
 type RefreshJSONRequestBody = RefreshRequest
 
+// CompleteCallbackJSONRequestBody defines body for CompleteCallback for application/json ContentType.
+type CompleteCallbackJSONRequestBody = CallbackComplete
+
 // CreateComplaintJSONRequestBody defines body for CreateComplaint for application/json ContentType.
 type CreateComplaintJSONRequestBody = ComplaintCreate
 
@@ -2647,6 +2783,12 @@ type ServerInterface interface {
 	// Refresh Exchange a refresh token for a new pair
 	// (POST /v1/auth/refresh)
 	Refresh(ctx echo.Context) error
+	// ListCallbacks Callbacks to make (回访)
+	// (GET /v1/callbacks)
+	ListCallbacks(ctx echo.Context, params ListCallbacksParams) error
+	// CompleteCallback Record a callbacks outcome (staff)
+	// (POST /v1/callbacks/{id}/complete)
+	CompleteCallback(ctx echo.Context, id Id, params CompleteCallbackParams) error
 	// ListComplaints List complaints
 	// (GET /v1/complaints)
 	ListComplaints(ctx echo.Context, params ListComplaintsParams) error
@@ -2906,6 +3048,88 @@ func (w *ServerInterfaceWrapper) Refresh(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.Refresh(ctx)
+	return err
+}
+
+// ListCallbacks converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCallbacks(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCallbacksParams
+	// ------------- Optional query parameter "due_before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "due_before", ctx.QueryParams(), &params.DueBefore, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter due_before: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "customer_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "customer_id", ctx.QueryParams(), &params.CustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customer_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCallbacks(ctx, params)
+	return err
+}
+
+// CompleteCallback converts echo context to params.
+func (w *ServerInterfaceWrapper) CompleteCallback(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CompleteCallbackParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CompleteCallback(ctx, id, params)
 	return err
 }
 
@@ -5272,6 +5496,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/auth/login", wrapper.Login, options.OperationMiddlewares["login"]...)
 	router.POST(options.BaseURL+"/v1/auth/logout", wrapper.Logout, options.OperationMiddlewares["logout"]...)
 	router.POST(options.BaseURL+"/v1/auth/refresh", wrapper.Refresh, options.OperationMiddlewares["refresh"]...)
+	router.GET(options.BaseURL+"/v1/callbacks", wrapper.ListCallbacks, options.OperationMiddlewares["listCallbacks"]...)
+	router.POST(options.BaseURL+"/v1/callbacks/:id/complete", wrapper.CompleteCallback, options.OperationMiddlewares["completeCallback"]...)
 	router.GET(options.BaseURL+"/v1/complaints", wrapper.ListComplaints, options.OperationMiddlewares["listComplaints"]...)
 	router.POST(options.BaseURL+"/v1/complaints", wrapper.CreateComplaint, options.OperationMiddlewares["createComplaint"]...)
 	router.GET(options.BaseURL+"/v1/complaints/:id", wrapper.GetComplaint, options.OperationMiddlewares["getComplaint"]...)
@@ -5799,6 +6025,288 @@ type Refresh500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response Refresh500ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallbacksRequestObject struct {
+	Params ListCallbacksParams
+}
+
+type ListCallbacksResponseObject interface {
+	VisitListCallbacksResponse(w http.ResponseWriter) error
+}
+
+type ListCallbacks200JSONResponse CallbackPage
+
+func (response ListCallbacks200JSONResponse) VisitListCallbacksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallbacks400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCallbacks400ApplicationProblemPlusJSONResponse) VisitListCallbacksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallbacks401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCallbacks401ApplicationProblemPlusJSONResponse) VisitListCallbacksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallbacks403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCallbacks403ApplicationProblemPlusJSONResponse) VisitListCallbacksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallbacks429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListCallbacks429ApplicationProblemPlusJSONResponse) VisitListCallbacksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallbacks500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListCallbacks500ApplicationProblemPlusJSONResponse) VisitListCallbacksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteCallbackRequestObject struct {
+	Id     Id `json:"id"`
+	Params CompleteCallbackParams
+	Body   *CompleteCallbackJSONRequestBody
+}
+
+type CompleteCallbackResponseObject interface {
+	VisitCompleteCallbackResponse(w http.ResponseWriter) error
+}
+
+type CompleteCallback200JSONResponse Callback
+
+func (response CompleteCallback200JSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteCallback400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteCallback400ApplicationProblemPlusJSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteCallback401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteCallback401ApplicationProblemPlusJSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteCallback403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteCallback403ApplicationProblemPlusJSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteCallback404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteCallback404ApplicationProblemPlusJSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteCallback409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteCallback409ApplicationProblemPlusJSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteCallback413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteCallback413ApplicationProblemPlusJSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteCallback422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteCallback422ApplicationProblemPlusJSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteCallback429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteCallback429ApplicationProblemPlusJSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteCallback500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteCallback500ApplicationProblemPlusJSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -16900,6 +17408,12 @@ type StrictServerInterface interface {
 	// Refresh Exchange a refresh token for a new pair
 	// (POST /v1/auth/refresh)
 	Refresh(ctx context.Context, request RefreshRequestObject) (RefreshResponseObject, error)
+	// ListCallbacks Callbacks to make (回访)
+	// (GET /v1/callbacks)
+	ListCallbacks(ctx context.Context, request ListCallbacksRequestObject) (ListCallbacksResponseObject, error)
+	// CompleteCallback Record a callbacks outcome (staff)
+	// (POST /v1/callbacks/{id}/complete)
+	CompleteCallback(ctx context.Context, request CompleteCallbackRequestObject) (CompleteCallbackResponseObject, error)
 	// ListComplaints List complaints
 	// (GET /v1/complaints)
 	ListComplaints(ctx context.Context, request ListComplaintsRequestObject) (ListComplaintsResponseObject, error)
@@ -17302,6 +17816,80 @@ func (sh *strictHandler) Refresh(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(RefreshResponseObject); ok {
 		return validResponse.VisitRefreshResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCallbacks operation middleware
+func (sh *strictHandler) ListCallbacks(ctx echo.Context, params ListCallbacksParams) error {
+	var request ListCallbacksRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCallbacks(ctx.Request().Context(), request.(ListCallbacksRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCallbacks")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCallbacksResponseObject); ok {
+		return validResponse.VisitListCallbacksResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CompleteCallback operation middleware
+func (sh *strictHandler) CompleteCallback(ctx echo.Context, id Id, params CompleteCallbackParams) error {
+	var request CompleteCallbackRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body CompleteCallbackJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CompleteCallback(ctx.Request().Context(), request.(CompleteCallbackRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompleteCallback")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CompleteCallbackResponseObject); ok {
+		return validResponse.VisitCompleteCallbackResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

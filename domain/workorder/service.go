@@ -83,19 +83,25 @@ type Directory interface {
 	Warranty(ctx context.Context, vehicleID uuid.UUID, day time.Time) (WarrantySnapshot, error)
 }
 
+// Callbacks plans the calls back after an install, in the caller's transaction.
+type Callbacks interface {
+	Schedule(ctx context.Context, orderID, customerID uuid.UUID, vehicleIDs []uuid.UUID, installedAt time.Time) error
+}
+
 // Service runs the work-order lifecycle.
 type Service struct {
-	repo   Repository
-	dir    Directory
-	tx     domain.Transactor
-	events domain.EventStore
-	clock  domain.Clock
-	sla    SLATerms
+	repo      Repository
+	callbacks Callbacks
+	dir       Directory
+	tx        domain.Transactor
+	events    domain.EventStore
+	clock     domain.Clock
+	sla       SLATerms
 }
 
 // NewService wires the work-order service.
-func NewService(repo Repository, dir Directory, tx domain.Transactor, events domain.EventStore, clock domain.Clock, sla SLATerms) *Service {
-	return &Service{repo: repo, dir: dir, tx: tx, events: events, clock: clock, sla: sla}
+func NewService(repo Repository, dir Directory, callbacks Callbacks, tx domain.Transactor, events domain.EventStore, clock domain.Clock, sla SLATerms) *Service {
+	return &Service{repo: repo, dir: dir, callbacks: callbacks, tx: tx, events: events, clock: clock, sla: sla}
 }
 
 // Clock is the service's clock, for callers that judge SLA at "now".
@@ -394,6 +400,13 @@ func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c 
 				return "", nil, err
 			}
 			o.Warranty = &w
+		}
+		if c.Action == Complete && o.Type == Install && o.Times.CompletedAt == nil {
+			// The first completion of an install plans its callbacks (回访);
+			// completing rework does not plan them again.
+			if err := s.callbacks.Schedule(ctx, o.ID, o.CustomerID, o.VehicleIDs, now); err != nil {
+				return "", nil, err
+			}
 		}
 		prevTech := o.TechnicianID
 		data, err := apply(o, c, now)

@@ -23,6 +23,7 @@ import (
 	"github.com/fieldwork/fieldwork/api"
 	domauth "github.com/fieldwork/fieldwork/domain/auth"
 	"github.com/fieldwork/fieldwork/domain/billing"
+	"github.com/fieldwork/fieldwork/domain/callback"
 	"github.com/fieldwork/fieldwork/domain/complaint"
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
@@ -118,7 +119,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		return nil, err
 	}
 
-	orders := workorder.NewService(db.WorkOrders(), db.Directory(), db, events, cfg.Clock, cfg.SLA)
+	callbacks := callback.NewService(db.Callbacks(), db, events, cfg.Clock)
+	orders := workorder.NewService(db.WorkOrders(), db.Directory(), callbacks, db, events, cfg.Clock, cfg.SLA)
 	photos := newPhotos(db, blobs, orders, cfg.Clock)
 	idem := db.Idempotency()
 	reg := jobs.NewRegistration()
@@ -152,6 +154,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		Billing:    billing.NewService(db.Billing(), billingOrders{orderFacts{orders}}, db, events, cfg.Clock),
 		Inquiries:  inquiry.NewService(db.Inquiries(), db.Directory(), db, events, cfg.Clock),
 		Complaints: complaints,
+		Callbacks:  callbacks,
 		Tx:         db, Idempotency: idem,
 		Logger: logger, Registry: promReg,
 		Ready: []api.Check{

@@ -1,0 +1,71 @@
+package api
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/fieldwork/fieldwork/api/gen"
+	"github.com/fieldwork/fieldwork/domain/callback"
+	"github.com/fieldwork/fieldwork/domain/workorder"
+)
+
+func callbackDTO(c callback.Callback) gen.Callback {
+	out := gen.Callback{Id: c.ID, CustomerId: c.CustomerID, VehicleId: c.VehicleID, WorkOrderId: c.WorkOrderID, Seq: int32(c.Seq),
+		DueAt: c.DueAt, Status: gen.CallbackStatus(c.Status), Attempts: int32(c.Attempts), Notes: nullableOf(c.Notes),
+		FollowUpWorkOrderId: nullableID(c.FollowUpOrderID), CompletedAt: nullableOf(c.CompletedAt)}
+	out.Outcome = nullableOf[gen.CallbackOutcome](nil)
+	if c.Outcome != nil {
+		o := gen.CallbackOutcome(*c.Outcome)
+		out.Outcome = nullableOf(&o)
+	}
+	out.Satisfaction = nullableOf[int32](nil)
+	if c.Satisfaction != nil {
+		v := int32(*c.Satisfaction)
+		out.Satisfaction = nullableOf(&v)
+	}
+	return out
+}
+
+// ListCallbacks pages through callbacks, soonest due first.
+func (s *Server) ListCallbacks(ctx context.Context, req gen.ListCallbacksRequestObject) (gen.ListCallbacksResponseObject, error) {
+	p := req.Params
+	f := callback.Filter{DueBefore: p.DueBefore, CustomerID: deref(p.CustomerId)}
+	if p.Status != nil {
+		f.Status = callback.Status(*p.Status)
+	}
+	page, err := s.cfg.Callbacks.List(ctx, f, pageRequest(p.Limit, p.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return gen.ListCallbacks200JSONResponse{Items: mapItems(page.Items, callbackDTO), NextCursor: nextCursor(page.Next)}, nil
+}
+
+// CompleteCallback records how a call went; a follow-up opens a repair
+// request for the vehicle at the customer's address.
+func (s *Server) CompleteCallback(ctx context.Context, req gen.CompleteCallbackRequestObject) (gen.CompleteCallbackResponseObject, error) {
+	b := req.Body
+	r := callback.Result{Outcome: callback.Outcome(b.Outcome), Notes: b.Notes, FollowUp: deref(b.FollowUp)}
+	if b.Satisfaction != nil {
+		v := int(*b.Satisfaction)
+		r.Satisfaction = &v
+	}
+	c, err := s.cfg.Callbacks.Complete(ctx, req.Id, r, func(ctx context.Context, c callback.Callback) (uuid.UUID, error) {
+		cust, err := s.cfg.Customers.Get(ctx, c.CustomerID)
+		if err != nil {
+			return uuid.Nil, err
+		}
+		desc := "Follow-up of a callback"
+		if c.Notes != nil {
+			desc += ": " + *c.Notes
+		}
+		o, err := s.cfg.WorkOrders.Create(ctx, workorder.NewOrder{Type: workorder.Repair, CustomerID: c.CustomerID, VehicleID: &c.VehicleID,
+			Site: workorder.Site{Address: cust.Address}, Description: desc, Priority: workorder.Normal, ContactName: &cust.ContactName,
+			ContactPhone: &cust.Phone})
+		return o.ID, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gen.CompleteCallback200JSONResponse(callbackDTO(c)), nil
+}

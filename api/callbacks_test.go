@@ -1,0 +1,89 @@
+package api_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+type callbackOut struct {
+	ID              uuid.UUID  `json:"id"`
+	VehicleID       uuid.UUID  `json:"vehicle_id"`
+	Seq             int        `json:"seq"`
+	DueAt           time.Time  `json:"due_at"`
+	Status          string     `json:"status"`
+	Attempts        int        `json:"attempts"`
+	FollowUpOrderID *uuid.UUID `json:"follow_up_work_order_id"`
+}
+
+func TestCallbacks_ACompletedInstallPlansMonthlyCallsPerVehicle(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		o := e.onSiteOrder(t, &f, fleetInstallBody(f))
+		photo := e.evidence(t, f.tech.Token, o.ID)
+		for _, v := range f.vehicles {
+			term, sim := e.stock(t, 12)
+			e.do(t, req{method: "POST", path: "/v1/work-orders/" + o.ID.String() + "/installations", token: f.tech.Token,
+				body: map[string]any{"vehicle_id": v, "terminal_id": term.ID, "sim_id": sim.ID, "photo_ids": []uuid.UUID{photo}}}).expect(t, 201)
+		}
+		e.step(t, f.tech.Token, o, "complete", map[string]any{"resolution": "fitted"})
+		installed := e.clock.Now()
+
+		list := func(query string) []callbackOut {
+			t.Helper()
+			var page struct{ Items []callbackOut }
+			e.do(t, req{method: "GET", path: "/v1/callbacks?customer_id=" + f.customer.String() + query, token: f.dispatcher.Token}).expect(t, 200).decode(t, &page)
+			return page.Items
+		}
+		cbs := list("")
+		if len(cbs) != 2 || cbs[0].Seq != 1 || !cbs[0].DueAt.Equal(installed.AddDate(0, 1, 0)) {
+			t.Fatalf("planned %+v", cbs)
+		}
+		if due := list("&due_before=" + installed.Add(24*time.Hour).Format(time.RFC3339)); len(due) != 0 {
+			t.Fatalf("due tomorrow: %+v", due)
+		}
+		e.do(t, req{method: "GET", path: "/v1/callbacks", token: f.tech.Token}).expect(t, 403)
+		e.do(t, req{method: "GET", path: "/v1/callbacks", token: f.custUser.Token}).expect(t, 403)
+
+		call := func(id uuid.UUID, body map[string]any) callbackOut {
+			t.Helper()
+			var c callbackOut
+			e.do(t, req{method: "POST", path: "/v1/callbacks/" + id.String() + "/complete", token: f.dispatcher.Token, body: body}).expect(t, 200).decode(t, &c)
+			return c
+		}
+		// No answer: two days later, three tries at most; then the next one is planned.
+		first := cbs[0]
+		c := call(first.ID, map[string]any{"outcome": "no_answer"})
+		if c.Status != "scheduled" || c.Attempts != 1 || !c.DueAt.Equal(e.clock.Now().Add(48*time.Hour)) {
+			t.Fatalf("after one no answer: %+v", c)
+		}
+		call(first.ID, map[string]any{"outcome": "no_answer"})
+		if c = call(first.ID, map[string]any{"outcome": "no_answer"}); c.Status != "unreachable" || c.Attempts != 3 {
+			t.Fatalf("after three: %+v", c)
+		}
+		e.do(t, req{method: "POST", path: "/v1/callbacks/" + first.ID.String() + "/complete", token: f.dispatcher.Token,
+			body: map[string]any{"outcome": "reached"}}).expect(t, 409)
+		// Reached, with a follow-up: a repair request is opened and linked.
+		second := cbs[1]
+		e.do(t, req{method: "POST", path: "/v1/callbacks/" + second.ID.String() + "/complete", token: f.dispatcher.Token,
+			body: map[string]any{"outcome": "no_answer", "satisfaction": 4}}).expect(t, 422)
+		c = call(second.ID, map[string]any{"outcome": "reached", "satisfaction": 2, "notes": "the tracker reboots", "follow_up": true})
+		if c.Status != "done" || c.FollowUpOrderID == nil {
+			t.Fatalf("reached with follow-up: %+v", c)
+		}
+		var repair struct {
+			Type       string      `json:"type"`
+			Status     string      `json:"status"`
+			VehicleIDs []uuid.UUID `json:"vehicle_ids"`
+		}
+		e.do(t, req{method: "GET", path: "/v1/work-orders/" + c.FollowUpOrderID.String(), token: f.manager.Token}).expect(t, 200).decode(t, &repair)
+		if repair.Type != "repair" || repair.Status != "requested" || repair.VehicleIDs[0] != second.VehicleID {
+			t.Fatalf("follow-up order %+v", repair)
+		}
+		next := list("&status=scheduled")
+		if len(next) != 2 || next[0].Seq != 2 || next[1].Seq != 2 {
+			t.Fatalf("next planned %+v", next)
+		}
+	})
+}

@@ -1,0 +1,206 @@
+// Package callback schedules and records the calls back to customers after
+// installs (回访): monthly in a vehicle's first year, quarterly after.
+package callback
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fieldwork/fieldwork/domain"
+)
+
+// Status is where a callback is.
+type Status string
+
+// The statuses.
+const (
+	Scheduled   Status = "scheduled"
+	Done        Status = "done"
+	Unreachable Status = "unreachable" // three tries without an answer
+)
+
+// Outcome is how a call went.
+type Outcome string
+
+// The outcomes.
+const (
+	Reached  Outcome = "reached"
+	NoAnswer Outcome = "no_answer"
+	Refused  Outcome = "refused"
+)
+
+// MaxTries is how many times one callback is tried before it is given up.
+const MaxTries = 3
+
+// RetryAfter is when an unanswered call is tried again.
+const RetryAfter = 48 * time.Hour
+
+// Callback is one call to make about one installed vehicle.
+type Callback struct {
+	ID              uuid.UUID
+	CustomerID      uuid.UUID
+	VehicleID       uuid.UUID
+	WorkOrderID     uuid.UUID // the install order
+	InstalledAt     time.Time
+	Seq             int
+	DueAt           time.Time
+	Status          Status
+	Attempts        int
+	Outcome         *Outcome
+	Satisfaction    *int
+	Notes           *string
+	FollowUpOrderID uuid.UUID
+	CompletedAt     *time.Time
+}
+
+// DueAt is when the seq-th callback after an install falls due: monthly for
+// the first 12, then every three months.
+func DueAt(installed time.Time, seq int) time.Time {
+	if seq <= 12 {
+		return installed.AddDate(0, seq, 0)
+	}
+	return installed.AddDate(0, 12+3*(seq-12), 0)
+}
+
+// Filter narrows List.
+type Filter struct {
+	DueBefore  *time.Time
+	Status     Status
+	CustomerID uuid.UUID
+}
+
+// Repository stores callbacks.
+type Repository interface {
+	Insert(ctx context.Context, c Callback) error
+	Update(ctx context.Context, c Callback) error
+	ByID(ctx context.Context, id uuid.UUID) (Callback, error)
+	// List pages through callbacks, soonest due first.
+	List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Callback], error)
+}
+
+// Service runs callbacks.
+type Service struct {
+	repo   Repository
+	tx     domain.Transactor
+	events domain.EventLog
+	clock  domain.Clock
+}
+
+// NewService wires callbacks.
+func NewService(repo Repository, tx domain.Transactor, events domain.EventLog, clock domain.Clock) *Service {
+	return &Service{repo: repo, tx: tx, events: events, clock: clock}
+}
+
+// Schedule plans the first callback for each vehicle of a completed install
+// order, in the caller's transaction. The work-order service calls it as
+// the system.
+func (s *Service) Schedule(ctx context.Context, orderID, customerID uuid.UUID, vehicleIDs []uuid.UUID, installedAt time.Time) error {
+	for _, v := range vehicleIDs {
+		c := Callback{ID: domain.NewID(), CustomerID: customerID, VehicleID: v, WorkOrderID: orderID, InstalledAt: installedAt.UTC(),
+			Seq: 1, DueAt: DueAt(installedAt.UTC(), 1), Status: Scheduled}
+		if err := s.repo.Insert(ctx, c); err != nil {
+			return fmt.Errorf("schedule callback: %w", err)
+		}
+	}
+	return nil
+}
+
+// List pages through callbacks (staff).
+func (s *Service) List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Callback], error) {
+	actor, err := domain.MustActor(ctx)
+	if err != nil {
+		return domain.Page[Callback]{}, err
+	}
+	if !actor.IsStaff() {
+		return domain.Page[Callback]{}, domain.Forbidden("only staff make callbacks")
+	}
+	return s.repo.List(ctx, f, p.Normalize())
+}
+
+// Result is how a call went.
+type Result struct {
+	Outcome      Outcome
+	Satisfaction *int
+	Notes        *string
+	FollowUp     bool
+}
+
+// Complete records a call. reached or refused closes the callback and plans
+// the next; no_answer tries again two days later, at most three tries in
+// all. A follow-up opens a repair request through openRepair, in the same
+// transaction.
+func (s *Service) Complete(ctx context.Context, id uuid.UUID, r Result,
+	openRepair func(ctx context.Context, c Callback) (uuid.UUID, error)) (Callback, error) {
+	actor, err := domain.MustActor(ctx)
+	if err != nil {
+		return Callback{}, err
+	}
+	if !actor.IsStaff() {
+		return Callback{}, domain.Forbidden("only staff make callbacks")
+	}
+	var out Callback
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.repo.ByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if c.Status != Scheduled {
+			return domain.Conflict("the callback is %s already", c.Status)
+		}
+		var fe domain.FieldErrors
+		if r.Satisfaction != nil && (*r.Satisfaction < 1 || *r.Satisfaction > 5) {
+			fe.Add("satisfaction", "must be 1 to 5")
+		}
+		if r.Satisfaction != nil && r.Outcome != Reached {
+			fe.Add("satisfaction", "is only for a call that reached the customer")
+		}
+		if r.FollowUp && r.Outcome != Reached {
+			fe.Add("follow_up", "needs a call that reached the customer")
+		}
+		notes := domain.OptionalText(&fe, "notes", r.Notes, 2000)
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		outcome := r.Outcome
+		c.Attempts++
+		c.Outcome, c.Notes = &outcome, notes
+		next := false
+		switch {
+		case outcome == NoAnswer && c.Attempts < MaxTries:
+			c.DueAt = now.Add(RetryAfter)
+		case outcome == NoAnswer:
+			c.Status, c.CompletedAt, next = Unreachable, &now, true
+		default:
+			c.Status, c.CompletedAt, c.Satisfaction, next = Done, &now, r.Satisfaction, true
+		}
+		if r.FollowUp {
+			if c.FollowUpOrderID, err = openRepair(ctx, c); err != nil {
+				return err
+			}
+		}
+		if err := s.repo.Update(ctx, c); err != nil {
+			return err
+		}
+		if next {
+			n := Callback{ID: domain.NewID(), CustomerID: c.CustomerID, VehicleID: c.VehicleID, WorkOrderID: c.WorkOrderID,
+				InstalledAt: c.InstalledAt, Seq: c.Seq + 1, DueAt: DueAt(c.InstalledAt, c.Seq+1), Status: Scheduled}
+			if err := s.repo.Insert(ctx, n); err != nil {
+				return err
+			}
+		}
+		out = c
+		data := map[string]any{"outcome": string(outcome), "attempt": c.Attempts, "status": string(c.Status)}
+		if c.FollowUpOrderID != uuid.Nil {
+			data["follow_up_work_order_id"] = c.FollowUpOrderID.String()
+		}
+		return s.events.Append(ctx, domain.NewEvent("callback", c.ID, "callback.call", actor.UserID, now, data))
+	})
+	if err != nil {
+		return Callback{}, fmt.Errorf("complete callback: %w", err)
+	}
+	return out, nil
+}
