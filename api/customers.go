@@ -9,7 +9,7 @@ import (
 
 func customerDTO(c customer.Customer) gen.Customer {
 	return gen.Customer{Id: c.ID, Name: c.Name, ContactName: c.ContactName, Phone: c.Phone, Address: c.Address,
-		Notes: nullableOf(c.Notes), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		Notes: nullableOf(c.Notes), SmsOptOut: c.SMSOptOut, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // CreateCustomer records a customer.
@@ -45,7 +45,7 @@ func (s *Server) GetCustomer(ctx context.Context, req gen.GetCustomerRequestObje
 func (s *Server) UpdateCustomer(ctx context.Context, req gen.UpdateCustomerRequestObject) (gen.UpdateCustomerResponseObject, error) {
 	b := req.Body
 	c, err := s.cfg.Customers.Update(ctx, req.Id, customer.Update{Name: b.Name, ContactName: b.ContactName, Phone: b.Phone,
-		Address: b.Address, Notes: patchOf(b.Notes)})
+		Address: b.Address, Notes: patchOf(b.Notes), SMSOptOut: b.SmsOptOut})
 	if err != nil {
 		return nil, err
 	}

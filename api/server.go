@@ -25,6 +25,7 @@ import (
 	"github.com/fieldwork/fieldwork/domain/customer"
 	"github.com/fieldwork/fieldwork/domain/idempotency"
 	"github.com/fieldwork/fieldwork/domain/inquiry"
+	"github.com/fieldwork/fieldwork/domain/notify"
 	"github.com/fieldwork/fieldwork/domain/photo"
 	"github.com/fieldwork/fieldwork/domain/user"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
@@ -53,6 +54,7 @@ type Config struct {
 	Inquiries  *inquiry.Service
 	Complaints *complaint.Service
 	Callbacks  *callback.Service
+	Notify     *notify.Service
 	// Tx and Idempotency make retried POSTs with an Idempotency-Key safe.
 	Tx          domain.Transactor
 	Idempotency idempotency.Store

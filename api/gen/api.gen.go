@@ -374,6 +374,42 @@ func (e InquiryStatus) Valid() bool {
 	}
 }
 
+// Defines values for NotificationChannel.
+const (
+	NotificationChannelSms     NotificationChannel = "sms"
+	NotificationChannelWebhook NotificationChannel = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the NotificationChannel enum.
+func (e NotificationChannel) Valid() bool {
+	switch e {
+	case NotificationChannelSms:
+		return true
+	case NotificationChannelWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NotificationStatus.
+const (
+	NotificationStatusDelivered NotificationStatus = "delivered"
+	NotificationStatusPending   NotificationStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the NotificationStatus enum.
+func (e NotificationStatus) Valid() bool {
+	switch e {
+	case NotificationStatusDelivered:
+		return true
+	case NotificationStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PhotoStatus.
 const (
 	PhotoStatusPending PhotoStatus = "pending"
@@ -605,6 +641,42 @@ const (
 func (e TokenPairTokenType) Valid() bool {
 	switch e {
 	case Bearer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Topic.
+const (
+	ComplaintAcknowledged Topic = "complaint.acknowledged"
+	ComplaintEscalated    Topic = "complaint.escalated"
+	ComplaintResolved     Topic = "complaint.resolved"
+	WorkOrderApproved     Topic = "work_order.approved"
+	WorkOrderArrived      Topic = "work_order.arrived"
+	WorkOrderAssigned     Topic = "work_order.assigned"
+	WorkOrderCompleted    Topic = "work_order.completed"
+	WorkOrderDeparted     Topic = "work_order.departed"
+)
+
+// Valid indicates whether the value is a known member of the Topic enum.
+func (e Topic) Valid() bool {
+	switch e {
+	case ComplaintAcknowledged:
+		return true
+	case ComplaintEscalated:
+		return true
+	case ComplaintResolved:
+		return true
+	case WorkOrderApproved:
+		return true
+	case WorkOrderArrived:
+		return true
+	case WorkOrderAssigned:
+		return true
+	case WorkOrderCompleted:
+		return true
+	case WorkOrderDeparted:
 		return true
 	default:
 		return false
@@ -1064,6 +1136,7 @@ type Customer struct {
 
 	// Phone Example: 13800138000
 	Phone     Phone     `json:"phone"`
+	SmsOptOut bool      `json:"sms_opt_out"`
 	UpdatedAt Timestamp `json:"updated_at"`
 }
 
@@ -1098,6 +1171,9 @@ type CustomerUpdate struct {
 
 	// Phone Example: 13800138000
 	Phone *Phone `json:"phone,omitempty"`
+
+	// SmsOptOut The customer's contact gets no SMS (退订); false subscribes again (订制).
+	SmsOptOut *bool `json:"sms_opt_out,omitempty"`
 }
 
 // DepartRequest defines model for DepartRequest.
@@ -1312,6 +1388,41 @@ type NextCursor = string
 
 // Notes defines model for Notes.
 type Notes = string
+
+// Notification defines model for Notification.
+type Notification struct {
+	Attempts []struct {
+		At     Timestamp `json:"at"`
+		Detail string    `json:"detail"`
+		Ok     bool      `json:"ok"`
+	} `json:"attempts"`
+	Channel     NotificationChannel     `json:"channel"`
+	ComplaintId nullable.Nullable[Uuid] `json:"complaint_id"`
+	CreatedAt   Timestamp               `json:"created_at"`
+
+	// Id The event id every delivery attempt carries.
+	Id Uuid `json:"id"`
+
+	// Recipient The phone number, or the webhook's URL.
+	Recipient   string                  `json:"recipient"`
+	Status      NotificationStatus      `json:"status"`
+	Topic       Topic                   `json:"topic"`
+	WorkOrderId nullable.Nullable[Uuid] `json:"work_order_id"`
+}
+
+// NotificationChannel defines model for Notification.Channel.
+type NotificationChannel string
+
+// NotificationStatus defines model for Notification.Status.
+type NotificationStatus string
+
+// NotificationPage defines model for NotificationPage.
+type NotificationPage struct {
+	Items []Notification `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
 
 // NullableTimestamp defines model for NullableTimestamp.
 type NullableTimestamp = time.Time
@@ -1653,6 +1764,9 @@ type TokenPair struct {
 // TokenPairTokenType defines model for TokenPair.TokenType.
 type TokenPairTokenType string
 
+// Topic defines model for Topic.
+type Topic string
+
 // UnitKind defines model for UnitKind.
 type UnitKind string
 
@@ -1803,6 +1917,21 @@ type WarrantySnapshot struct {
 	EndsOn     nullable.Nullable[openapi_types.Date] `json:"ends_on"`
 	InWarranty bool                                  `json:"in_warranty"`
 	TerminalId nullable.Nullable[Uuid]               `json:"terminal_id"`
+}
+
+// Webhook defines model for Webhook.
+type Webhook struct {
+	CreatedAt Timestamp `json:"created_at"`
+	Events    []Topic   `json:"events"`
+	Id        Uuid      `json:"id"`
+	Url       string    `json:"url"`
+}
+
+// WebhookCreate defines model for WebhookCreate.
+type WebhookCreate struct {
+	Events []Topic `json:"events"`
+	Secret string  `json:"secret"`
+	Url    string  `json:"url"`
 }
 
 // WorkOrder defines model for WorkOrder.
@@ -2171,6 +2300,18 @@ type InquiryToWorkOrderParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListNotificationsParams defines parameters for ListNotifications.
+type ListNotificationsParams struct {
+	WorkOrderId *Uuid `form:"work_order_id,omitempty" json:"work_order_id,omitempty"`
+	ComplaintId *Uuid `form:"complaint_id,omitempty" json:"complaint_id,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // CompletePhotoParams defines parameters for CompletePhoto.
 type CompletePhotoParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
@@ -2328,6 +2469,17 @@ type ListVehiclesParams struct {
 
 	// Cursor The `next_cursor` of the previous page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateWebhookParams defines parameters for CreateWebhook.
+type CreateWebhookParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListWorkOrdersParams defines parameters for ListWorkOrders.
@@ -2718,6 +2870,9 @@ type CreateVehicleJSONRequestBody = VehicleCreate
 // UpdateVehicleJSONRequestBody defines body for UpdateVehicle for application/json ContentType.
 type UpdateVehicleJSONRequestBody = VehicleUpdate
 
+// CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
+type CreateWebhookJSONRequestBody = WebhookCreate
+
 // CreateWorkOrderJSONRequestBody defines body for CreateWorkOrder for application/json ContentType.
 type CreateWorkOrderJSONRequestBody = WorkOrderCreate
 
@@ -2843,6 +2998,9 @@ type ServerInterface interface {
 	// Me The caller
 	// (GET /v1/me)
 	Me(ctx echo.Context) error
+	// ListNotifications Notifications sent, with every attempt (staff)
+	// (GET /v1/notifications)
+	ListNotifications(ctx echo.Context, params ListNotificationsParams) error
 	// GetPhoto Download a photo
 	// (GET /v1/photos/{id})
 	GetPhoto(ctx echo.Context, id Id) error
@@ -2921,6 +3079,9 @@ type ServerInterface interface {
 	// UpdateVehicle Change a vehicle (admin, manager, dispatcher)
 	// (PATCH /v1/vehicles/{id})
 	UpdateVehicle(ctx echo.Context, id Id) error
+	// CreateWebhook Subscribe a webhook (admin)
+	// (POST /v1/webhooks)
+	CreateWebhook(ctx echo.Context, params CreateWebhookParams) error
 	// ListWorkOrders List work orders
 	// (GET /v1/work-orders)
 	ListWorkOrders(ctx echo.Context, params ListWorkOrdersParams) error
@@ -3709,6 +3870,45 @@ func (w *ServerInterfaceWrapper) Me(ctx echo.Context) error {
 	return err
 }
 
+// ListNotifications converts echo context to params.
+func (w *ServerInterfaceWrapper) ListNotifications(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListNotificationsParams
+	// ------------- Optional query parameter "work_order_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "work_order_id", ctx.QueryParams(), &params.WorkOrderId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter work_order_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "complaint_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "complaint_id", ctx.QueryParams(), &params.ComplaintId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter complaint_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListNotifications(ctx, params)
+	return err
+}
+
 // GetPhoto converts echo context to params.
 func (w *ServerInterfaceWrapper) GetPhoto(ctx echo.Context) error {
 	var err error
@@ -4364,6 +4564,35 @@ func (w *ServerInterfaceWrapper) UpdateVehicle(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateVehicle(ctx, id)
+	return err
+}
+
+// CreateWebhook converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateWebhook(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateWebhookParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateWebhook(ctx, params)
 	return err
 }
 
@@ -5516,6 +5745,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/inquiries/:id/handover", wrapper.HandOverInquiry, options.OperationMiddlewares["handOverInquiry"]...)
 	router.POST(options.BaseURL+"/v1/inquiries/:id/work-order", wrapper.InquiryToWorkOrder, options.OperationMiddlewares["inquiryToWorkOrder"]...)
 	router.GET(options.BaseURL+"/v1/me", wrapper.Me, options.OperationMiddlewares["me"]...)
+	router.GET(options.BaseURL+"/v1/notifications", wrapper.ListNotifications, options.OperationMiddlewares["listNotifications"]...)
 	router.GET(options.BaseURL+"/v1/photos/:id", wrapper.GetPhoto, options.OperationMiddlewares["getPhoto"]...)
 	router.POST(options.BaseURL+"/v1/photos/:id/complete", wrapper.CompletePhoto, options.OperationMiddlewares["completePhoto"]...)
 	router.GET(options.BaseURL+"/v1/sims", wrapper.ListSims, options.OperationMiddlewares["listSims"]...)
@@ -5542,6 +5772,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/vehicles", wrapper.CreateVehicle, options.OperationMiddlewares["createVehicle"]...)
 	router.GET(options.BaseURL+"/v1/vehicles/:id", wrapper.GetVehicle, options.OperationMiddlewares["getVehicle"]...)
 	router.PATCH(options.BaseURL+"/v1/vehicles/:id", wrapper.UpdateVehicle, options.OperationMiddlewares["updateVehicle"]...)
+	router.POST(options.BaseURL+"/v1/webhooks", wrapper.CreateWebhook, options.OperationMiddlewares["createWebhook"]...)
 	router.GET(options.BaseURL+"/v1/work-orders", wrapper.ListWorkOrders, options.OperationMiddlewares["listWorkOrders"]...)
 	router.POST(options.BaseURL+"/v1/work-orders", wrapper.CreateWorkOrder, options.OperationMiddlewares["createWorkOrder"]...)
 	router.GET(options.BaseURL+"/v1/work-orders/:id", wrapper.GetWorkOrder, options.OperationMiddlewares["getWorkOrder"]...)
@@ -9110,6 +9341,114 @@ func (response Me500ApplicationProblemPlusJSONResponse) VisitMeResponse(w http.R
 	return err
 }
 
+type ListNotificationsRequestObject struct {
+	Params ListNotificationsParams
+}
+
+type ListNotificationsResponseObject interface {
+	VisitListNotificationsResponse(w http.ResponseWriter) error
+}
+
+type ListNotifications200JSONResponse NotificationPage
+
+func (response ListNotifications200JSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNotifications400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListNotifications400ApplicationProblemPlusJSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNotifications401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListNotifications401ApplicationProblemPlusJSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNotifications403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListNotifications403ApplicationProblemPlusJSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNotifications429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListNotifications429ApplicationProblemPlusJSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNotifications500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListNotifications500ApplicationProblemPlusJSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetPhotoRequestObject struct {
 	Id Id `json:"id"`
 }
@@ -12654,6 +12993,163 @@ type UpdateVehicle500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateVehicle500ApplicationProblemPlusJSONResponse) VisitUpdateVehicleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookRequestObject struct {
+	Params CreateWebhookParams
+	Body   *CreateWebhookJSONRequestBody
+}
+
+type CreateWebhookResponseObject interface {
+	VisitCreateWebhookResponse(w http.ResponseWriter) error
+}
+
+type CreateWebhook201JSONResponse Webhook
+
+func (response CreateWebhook201JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhook400ApplicationProblemPlusJSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhook401ApplicationProblemPlusJSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhook403ApplicationProblemPlusJSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhook409ApplicationProblemPlusJSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhook413ApplicationProblemPlusJSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhook422ApplicationProblemPlusJSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhook429ApplicationProblemPlusJSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhook500ApplicationProblemPlusJSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -17468,6 +17964,9 @@ type StrictServerInterface interface {
 	// Me The caller
 	// (GET /v1/me)
 	Me(ctx context.Context, request MeRequestObject) (MeResponseObject, error)
+	// ListNotifications Notifications sent, with every attempt (staff)
+	// (GET /v1/notifications)
+	ListNotifications(ctx context.Context, request ListNotificationsRequestObject) (ListNotificationsResponseObject, error)
 	// GetPhoto Download a photo
 	// (GET /v1/photos/{id})
 	GetPhoto(ctx context.Context, request GetPhotoRequestObject) (GetPhotoResponseObject, error)
@@ -17546,6 +18045,9 @@ type StrictServerInterface interface {
 	// UpdateVehicle Change a vehicle (admin, manager, dispatcher)
 	// (PATCH /v1/vehicles/{id})
 	UpdateVehicle(ctx context.Context, request UpdateVehicleRequestObject) (UpdateVehicleResponseObject, error)
+	// CreateWebhook Subscribe a webhook (admin)
+	// (POST /v1/webhooks)
+	CreateWebhook(ctx context.Context, request CreateWebhookRequestObject) (CreateWebhookResponseObject, error)
 	// ListWorkOrders List work orders
 	// (GET /v1/work-orders)
 	ListWorkOrders(ctx context.Context, request ListWorkOrdersRequestObject) (ListWorkOrdersResponseObject, error)
@@ -18556,6 +19058,31 @@ func (sh *strictHandler) Me(ctx echo.Context) error {
 	return nil
 }
 
+// ListNotifications operation middleware
+func (sh *strictHandler) ListNotifications(ctx echo.Context, params ListNotificationsParams) error {
+	var request ListNotificationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListNotifications(ctx.Request().Context(), request.(ListNotificationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListNotifications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListNotificationsResponseObject); ok {
+		return validResponse.VisitListNotificationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetPhoto operation middleware
 func (sh *strictHandler) GetPhoto(ctx echo.Context, id Id) error {
 	var request GetPhotoRequestObject
@@ -19453,6 +19980,54 @@ func (sh *strictHandler) UpdateVehicle(ctx echo.Context, id Id) error {
 		return err
 	} else if validResponse, ok := response.(UpdateVehicleResponseObject); ok {
 		return validResponse.VisitUpdateVehicleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateWebhook operation middleware
+func (sh *strictHandler) CreateWebhook(ctx echo.Context, params CreateWebhookParams) error {
+	var request CreateWebhookRequestObject
+
+	request.Params = params
+
+	var body CreateWebhookJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateWebhook(ctx.Request().Context(), request.(CreateWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateWebhook")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateWebhookResponseObject); ok {
+		return validResponse.VisitCreateWebhookResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,7 +157,10 @@ func serve(t *testing.T, env []string) *process {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("fieldwork serve not ready: %v", err)
+			p.mu.Lock()
+			logs, _ := json.Marshal(p.logs)
+			p.mu.Unlock()
+			t.Fatalf("fieldwork serve not ready: %v\nlog: %s", err, logs)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -318,5 +322,97 @@ func waitForJob(t *testing.T, f storetest.Footing, kind string) {
 			t.Fatalf("no completed %s job within 30s: River is not working on this footing", kind)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestServe_ANotificationSurvivesACrashBetweenCommitAndDelivery kills the
+// process (SIGKILL) while a webhook delivery is in flight, after the change
+// that caused it committed; the restarted process delivers it, with the same
+// event id.
+func TestServe_ANotificationSurvivesACrashBetweenCommitAndDelivery(t *testing.T) {
+	for _, f := range storetest.Footings(t) {
+		t.Run(f.Name, func(t *testing.T) {
+			var mu sync.Mutex
+			var ids []string
+			release := make(chan struct{})
+			recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				ids = append(ids, r.Header.Get("X-Fieldwork-Event-Id"))
+				first := len(ids) == 1
+				mu.Unlock()
+				if first {
+					<-release // hold the first delivery until its process is dead
+					return
+				}
+			}))
+			defer recv.Close()
+			defer close(release)
+			seen := func(n int) []string {
+				deadline := time.Now().Add(90 * time.Second)
+				for {
+					mu.Lock()
+					got := append([]string(nil), ids...)
+					mu.Unlock()
+					if len(got) >= n {
+						return got
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("%d deliveries after 90 s, want %d", len(got), n)
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+			}
+
+			env := []string{"FIELDWORK_DATA_DIR=" + f.DataDir, "FIELDWORK_JWT_SECRET=", "FIELDWORK_ADMIN_PASSWORD=admin-password-1",
+				"FIELDWORK_JOB_RESCUE_AFTER=2s"}
+			if f.DatabaseURL != "" {
+				env = append(env, "DATABASE_URL="+f.DatabaseURL)
+			}
+			p := serve(t, env)
+			token := login(t, p.url, "admin", "admin-password-1")
+			post := func(path string, body any, header map[string]string) map[string]any {
+				t.Helper()
+				var rd io.Reader
+				if body != nil {
+					raw, _ := json.Marshal(body)
+					rd = bytes.NewReader(raw)
+				}
+				req, _ := http.NewRequest("POST", p.url+path, rd)
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+token)
+				for k, v := range header {
+					req.Header.Set(k, v)
+				}
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				var out map[string]any
+				_ = json.NewDecoder(res.Body).Decode(&out)
+				if res.StatusCode/100 != 2 {
+					t.Fatalf("POST %s: %d %v", path, res.StatusCode, out)
+				}
+				return out
+			}
+			post("/v1/webhooks", map[string]any{"url": recv.URL, "events": []string{"work_order.approved"}, "secret": "crash-test-secret-123"}, nil)
+			cust := post("/v1/customers", map[string]any{"name": "Crash Fleet", "contact_name": "Li", "phone": "13800138000", "address": "Shenzhen"}, nil)
+			veh := post("/v1/vehicles", map[string]any{"customer_id": cust["id"], "plate": "粤B99999"}, nil)
+			order := post("/v1/work-orders", map[string]any{"type": "repair", "customer_id": cust["id"], "vehicle_id": veh["id"], "priority": "high",
+				"site": map[string]any{"address": "Shenzhen"}, "description": "offline"}, nil)
+			post("/v1/work-orders/"+order["id"].(string)+"/approve", nil, map[string]string{"If-Match": `"1"`})
+
+			first := seen(1)[0] // the delivery is in flight: the approval has committed
+			if err := p.cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			<-p.done
+
+			serve(t, env) // the restarted process rescues the job and delivers it again
+			again := seen(2)[1]
+			if again != first || first == "" {
+				t.Fatalf("redelivery carried event id %q, the first %q", again, first)
+			}
+		})
 	}
 }

@@ -133,9 +133,15 @@ type Customers interface {
 	OrderOfCustomer(ctx context.Context, orderID, customerID uuid.UUID) (bool, error)
 }
 
+// Notifier tells the customer and subscribers, queued in the caller's transaction.
+type Notifier interface {
+	NotifyComplaint(ctx context.Context, topic string, complaintID, customerID uuid.UUID, data map[string]any) error
+}
+
 // Service handles complaints.
 type Service struct {
 	repo      Repository
+	notifier  Notifier
 	customers Customers
 	tx        domain.Transactor
 	events    domain.EventStore
@@ -144,8 +150,9 @@ type Service struct {
 }
 
 // NewService wires complaints.
-func NewService(repo Repository, customers Customers, tx domain.Transactor, events domain.EventStore, clock domain.Clock, terms Terms) *Service {
-	return &Service{repo: repo, customers: customers, tx: tx, events: events, clock: clock, terms: terms}
+func NewService(repo Repository, customers Customers, notifier Notifier, tx domain.Transactor, events domain.EventStore, clock domain.Clock,
+	terms Terms) *Service {
+	return &Service{repo: repo, customers: customers, notifier: notifier, tx: tx, events: events, clock: clock, terms: terms}
 }
 
 // Clock is the service's clock, for judging what is overdue.
@@ -353,6 +360,15 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, version *int, st Step) 
 			return err
 		}
 		out = c
+		switch st.Action {
+		case Acknowledge:
+			err = s.notifier.NotifyComplaint(ctx, "complaint.acknowledged", c.ID, c.CustomerID, map[string]any{"severity": string(c.Severity)})
+		case Resolve:
+			err = s.notifier.NotifyComplaint(ctx, "complaint.resolved", c.ID, c.CustomerID, map[string]any{"resolution": *c.Resolution})
+		}
+		if err != nil {
+			return err
+		}
 		return s.events.Append(ctx, domain.NewEvent("complaint", c.ID, string(st.Action), actor.UserID, now, data))
 	})
 	if err != nil {
@@ -375,6 +391,10 @@ func (s *Service) Escalate(ctx context.Context) (int64, error) {
 			prev := c.Version
 			c.Escalated, c.Version, c.UpdatedAt = true, c.Version+1, now
 			if err := s.repo.Update(ctx, c, prev); err != nil {
+				return err
+			}
+			if err := s.notifier.NotifyComplaint(ctx, "complaint.escalated", c.ID, c.CustomerID, map[string]any{
+				"severity": string(c.Severity), "status": string(c.Status)}); err != nil {
 				return err
 			}
 			if err := s.events.Append(ctx, domain.NewEvent("complaint", c.ID, "escalated", uuid.Nil, now,

@@ -19,8 +19,10 @@ type Customer struct {
 	Phone       string
 	Address     string
 	Notes       *string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// SMSOptOut: the contact gets no SMS (退订).
+	SMSOptOut bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // SearchText is what the list's q filter matches.
@@ -36,6 +38,7 @@ type NewCustomer struct {
 type Update struct {
 	Name, ContactName, Phone, Address *string
 	Notes                             domain.Patch[string]
+	SMSOptOut                         *bool
 }
 
 // Filter narrows List.
@@ -169,6 +172,10 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, in Update) (Customer
 		if in.Address != nil {
 			c.Address = domain.Text(&fe, "address", *in.Address, 1, 500)
 			changes["address"] = c.Address
+		}
+		if in.SMSOptOut != nil {
+			c.SMSOptOut = *in.SMSOptOut
+			changes["sms_opt_out"] = c.SMSOptOut
 		}
 		if in.Notes.Set {
 			c.Notes = domain.OptionalText(&fe, "notes", in.Notes.Value, 2000)

@@ -81,6 +81,14 @@ type Directory interface {
 	InstalledVehicles(ctx context.Context, orderID uuid.UUID) ([]uuid.UUID, error)
 	// Warranty is the warranty, on day, of the terminal installed on a vehicle.
 	Warranty(ctx context.Context, vehicleID uuid.UUID, day time.Time) (WarrantySnapshot, error)
+	// BillTotal is what the customer pays for the order, in fen.
+	BillTotal(ctx context.Context, orderID uuid.UUID, install, inWarranty bool) (int64, error)
+}
+
+// Notifier tells the customer and subscribers what happened, queued in the
+// caller's transaction.
+type Notifier interface {
+	Notify(ctx context.Context, topic string, orderID, customerID uuid.UUID, data map[string]any) error
 }
 
 // Callbacks plans the calls back after an install, in the caller's transaction.
@@ -92,6 +100,7 @@ type Callbacks interface {
 type Service struct {
 	repo      Repository
 	callbacks Callbacks
+	notifier  Notifier
 	dir       Directory
 	tx        domain.Transactor
 	events    domain.EventStore
@@ -100,8 +109,9 @@ type Service struct {
 }
 
 // NewService wires the work-order service.
-func NewService(repo Repository, dir Directory, callbacks Callbacks, tx domain.Transactor, events domain.EventStore, clock domain.Clock, sla SLATerms) *Service {
-	return &Service{repo: repo, dir: dir, callbacks: callbacks, tx: tx, events: events, clock: clock, sla: sla}
+func NewService(repo Repository, dir Directory, callbacks Callbacks, notifier Notifier, tx domain.Transactor, events domain.EventStore,
+	clock domain.Clock, sla SLATerms) *Service {
+	return &Service{repo: repo, dir: dir, callbacks: callbacks, notifier: notifier, tx: tx, events: events, clock: clock, sla: sla}
 }
 
 // Clock is the service's clock, for callers that judge SLA at "now".
@@ -418,6 +428,9 @@ func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c 
 				return "", nil, err
 			}
 		}
+		if err := s.tell(ctx, *o, c); err != nil {
+			return "", nil, err
+		}
 		return "work_order." + string(c.Action), data, nil
 	})
 }
@@ -561,4 +574,36 @@ func (s *Service) GiveFeedback(ctx context.Context, id uuid.UUID, rating int, co
 		return Order{}, fmt.Errorf("feedback on work order %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// notified are the actions the customer hears of, by topic.
+var notified = map[Action]string{Approve: "work_order.approved", Assign: "work_order.assigned", Depart: "work_order.departed",
+	Arrive: "work_order.arrived", Complete: "work_order.completed"}
+
+// tell queues the customer's notification of an action, in its transaction.
+func (s *Service) tell(ctx context.Context, o Order, c Command) error {
+	topic, ok := notified[c.Action]
+	if !ok {
+		return nil
+	}
+	data := map[string]any{"number": o.Number, "status": string(o.Status)}
+	switch c.Action {
+	case Assign:
+		if o.Contractor != nil {
+			data["technician_name"], data["technician_phone"] = o.Contractor.Name, o.Contractor.Phone
+		} else {
+			t, err := s.dir.Technician(ctx, o.TechnicianID)
+			if err != nil {
+				return err
+			}
+			data["technician_name"], data["technician_phone"] = t.DisplayName, t.Phone
+		}
+	case Complete:
+		total, err := s.dir.BillTotal(ctx, o.ID, o.Type == Install, o.Warranty != nil && o.Warranty.InWarranty)
+		if err != nil {
+			return err
+		}
+		data["bill_total"] = total
+	}
+	return s.notifier.Notify(ctx, topic, o.ID, o.CustomerID, data)
 }

@@ -28,6 +28,9 @@ type Config struct {
 	TxFrom func(ctx context.Context) (*sql.Tx, bool)
 	// PollInterval is how often workers look for new jobs (default 1s).
 	PollInterval time.Duration
+	// RescueAfter is when a job still running (its process died) is run
+	// again (default 1 minute; River's own is an hour).
+	RescueAfter time.Duration
 }
 
 // Runner is the River client with the application's workers.
@@ -59,7 +62,14 @@ func New(cfg Config, reg *Registration) (*Runner, error) {
 	if poll <= 0 {
 		poll = time.Second
 	}
+	rescue := cfg.RescueAfter
+	if rescue <= 0 {
+		rescue = time.Minute
+	}
 	client, err := river.NewClient(driver, &river.Config{
+		RescueStuckJobsAfter: rescue,
+		// River requires a job's timeout within the rescue delay.
+		JobTimeout:        min(rescue, time.Minute),
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
 		Workers:           reg.Workers,
 		PeriodicJobs:      reg.Periodic,

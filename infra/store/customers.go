@@ -19,6 +19,7 @@ type customerRow struct {
 	Address     string
 	Notes       *string
 	SearchText  string
+	SmsOptOut   bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"` // the service's clock, not gorm's
 }
@@ -27,11 +28,11 @@ func (customerRow) TableName() string { return "customers" }
 
 func toCustomerRow(c customer.Customer) customerRow {
 	return customerRow{ID: c.ID, Name: c.Name, ContactName: c.ContactName, Phone: c.Phone, Address: c.Address, Notes: c.Notes,
-		SearchText: c.SearchText(), CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
+		SearchText: c.SearchText(), SmsOptOut: c.SMSOptOut, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
 }
 
 func (r customerRow) domain() customer.Customer {
-	return customer.Customer{ID: r.ID, Name: r.Name, ContactName: r.ContactName, Phone: r.Phone, Address: r.Address, Notes: r.Notes,
+	return customer.Customer{ID: r.ID, Name: r.Name, ContactName: r.ContactName, Phone: r.Phone, Address: r.Address, Notes: r.Notes, SMSOptOut: r.SmsOptOut,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/fieldwork/fieldwork/domain"
+	"github.com/fieldwork/fieldwork/domain/billing"
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/workorder"
 )
@@ -130,4 +131,13 @@ func (s Directory) Warranty(ctx context.Context, vehicleID uuid.UUID, day time.T
 	}
 	w := custody.WarrantyOf(t, m.WarrantyMonths, day)
 	return workorder.WarrantySnapshot{TerminalID: t.ID, InWarranty: w.InWarranty, EndsOn: w.EndsOn}, nil
+}
+
+// BillTotal is what the customer pays for the order under the warranty rule.
+func (s Directory) BillTotal(ctx context.Context, orderID uuid.UUID, install, inWarranty bool) (int64, error) {
+	lines, err := s.db.Billing().Lines(ctx, orderID)
+	if err != nil {
+		return 0, err
+	}
+	return billing.Compute(billing.Order{ID: orderID, Install: install, InWarranty: inWarranty}, lines).Total, nil
 }

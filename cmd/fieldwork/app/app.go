@@ -28,6 +28,7 @@ import (
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
 	"github.com/fieldwork/fieldwork/domain/inquiry"
+	"github.com/fieldwork/fieldwork/domain/notify"
 	"github.com/fieldwork/fieldwork/domain/photo"
 	"github.com/fieldwork/fieldwork/domain/user"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
@@ -35,6 +36,7 @@ import (
 	"github.com/fieldwork/fieldwork/infra/auth"
 	"github.com/fieldwork/fieldwork/infra/blob"
 	"github.com/fieldwork/fieldwork/infra/jobs"
+	infranotify "github.com/fieldwork/fieldwork/infra/notify"
 	"github.com/fieldwork/fieldwork/infra/store"
 )
 
@@ -75,7 +77,7 @@ func migrate(ctx context.Context, db *store.DB, runner *jobs.Runner) error {
 func newRunner(db *store.DB, cfg Config, logger *slog.Logger, reg *jobs.Registration) (*jobs.Runner, error) {
 	return jobs.New(jobs.Config{
 		DB: db.SQL(), Postgres: db.Dialect() == store.Postgres, TxFrom: store.SQLTx,
-		Logger: logger.With("component", "river"), PollInterval: cfg.JobPollInterval,
+		Logger: logger.With("component", "river"), PollInterval: cfg.JobPollInterval, RescueAfter: cfg.JobRescueAfter,
 	}, reg)
 }
 
@@ -119,8 +121,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		return nil, err
 	}
 
+	queue := &lateQueue{}
+	notifier := notify.NewService(db.Notifications(), queue, &infranotify.Sender{Client: &http.Client{Timeout: 15 * time.Second},
+		SMSURL: cfg.SMSURL, SMSKey: cfg.SMSKey, Logger: logger.With("component", "sms"), Now: cfg.Clock.Now}, db, cfg.Clock)
 	callbacks := callback.NewService(db.Callbacks(), db, events, cfg.Clock)
-	orders := workorder.NewService(db.WorkOrders(), db.Directory(), callbacks, db, events, cfg.Clock, cfg.SLA)
+	orders := workorder.NewService(db.WorkOrders(), db.Directory(), callbacks, notifyAdapter{notifier}, db, events, cfg.Clock, cfg.SLA)
 	photos := newPhotos(db, blobs, orders, cfg.Clock)
 	idem := db.Idempotency()
 	reg := jobs.NewRegistration()
@@ -129,12 +134,14 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		return idem.Prune(ctx, cfg.Clock.Now())
 	}))
 	reg.AddCleanup("pending_photos", time.Hour, photos)
-	complaints := complaint.NewService(db.Complaints(), db.Directory(), db, events, cfg.Clock, cfg.ComplaintTerms)
+	complaints := complaint.NewService(db.Complaints(), db.Directory(), notifyAdapter{notifier}, db, events, cfg.Clock, cfg.ComplaintTerms)
 	reg.AddCleanup("escalate_complaints", time.Minute, jobs.PrunerFunc(complaints.Escalate))
+	reg.AddDelivery(notifier)
 	runner, err := newRunner(db, cfg, logger, reg)
 	if err != nil {
 		return nil, err
 	}
+	queue.runner = runner
 	if err := migrate(ctx, db, runner); err != nil {
 		return nil, err
 	}
@@ -155,6 +162,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		Inquiries:  inquiry.NewService(db.Inquiries(), db.Directory(), db, events, cfg.Clock),
 		Complaints: complaints,
 		Callbacks:  callbacks,
+		Notify:     notifier,
 		Tx:         db, Idempotency: idem,
 		Logger: logger, Registry: promReg,
 		Ready: []api.Check{

@@ -39,6 +39,8 @@ type Config struct {
 	DisableBackground bool
 	SLA               workorder.SLATerms
 	ComplaintTerms    complaint.Terms
+	SMSURL, SMSKey    string
+	JobRescueAfter    time.Duration
 	DBMaxConns        int
 
 	// Set by tests, not by the environment.
@@ -116,6 +118,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		LoginMaxPerAddr: num("FIELDWORK_LOGIN_MAX_PER_ADDRESS", 20),
 		RateLimit:       num("FIELDWORK_RATE_LIMIT", 1200),
 		DBMaxConns:      num("FIELDWORK_DB_MAX_CONNS", 0),
+		SMSURL:          get("FIELDWORK_SMS_URL", ""),
+		SMSKey:          get("FIELDWORK_SMS_KEY", ""),
+		JobRescueAfter:  dur("FIELDWORK_JOB_RESCUE_AFTER", time.Minute),
 		TrustProxy:      boolean("FIELDWORK_TRUST_PROXY", false),
 		ShutdownTimeout: dur("FIELDWORK_SHUTDOWN_TIMEOUT", 15*time.Second),
 		JobPollInterval: time.Second,

@@ -7,7 +7,9 @@ import (
 
 	"github.com/fieldwork/fieldwork/domain/billing"
 	"github.com/fieldwork/fieldwork/domain/custody"
+	"github.com/fieldwork/fieldwork/domain/notify"
 	"github.com/fieldwork/fieldwork/domain/workorder"
+	"github.com/fieldwork/fieldwork/infra/jobs"
 	"github.com/fieldwork/fieldwork/infra/store"
 )
 
@@ -47,4 +49,24 @@ type plates struct{ db *store.DB }
 func (p plates) Plate(ctx context.Context, vehicleID uuid.UUID) (string, error) {
 	v, err := p.db.Vehicles().ByID(ctx, vehicleID)
 	return v.Plate, err
+}
+
+// lateQueue lets the notifier, built before the job runner that delivers
+// for it, enqueue through that runner once it exists.
+type lateQueue struct{ runner *jobs.Runner }
+
+func (q *lateQueue) EnqueueDelivery(ctx context.Context, id uuid.UUID) error {
+	return q.runner.EnqueueDelivery(ctx, id)
+}
+
+// notifyAdapter gives the work-order and complaint services their own
+// small notifier interfaces.
+type notifyAdapter struct{ n *notify.Service }
+
+func (a notifyAdapter) Notify(ctx context.Context, topic string, orderID, customerID uuid.UUID, data map[string]any) error {
+	return a.n.Notify(ctx, notify.Topic(topic), notify.Refs{WorkOrderID: orderID, CustomerID: customerID}, data)
+}
+
+func (a notifyAdapter) NotifyComplaint(ctx context.Context, topic string, complaintID, customerID uuid.UUID, data map[string]any) error {
+	return a.n.Notify(ctx, notify.Topic(topic), notify.Refs{ComplaintID: complaintID, CustomerID: customerID}, data)
 }

@@ -1,0 +1,148 @@
+package api_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fieldwork/fieldwork/cmd/fieldwork/app"
+	infranotify "github.com/fieldwork/fieldwork/infra/notify"
+)
+
+// receiver is a webhook endpoint that records deliveries and can fail some.
+type receiver struct {
+	mu       sync.Mutex
+	got      []delivery
+	failNext int
+	srv      *httptest.Server
+}
+
+type delivery struct {
+	eventID, timestamp, signature string
+	body                          []byte
+	failed                        bool
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		d := delivery{eventID: req.Header.Get("X-Fieldwork-Event-Id"), timestamp: req.Header.Get("X-Fieldwork-Timestamp"),
+			signature: req.Header.Get("X-Fieldwork-Signature"), body: body}
+		if r.failNext > 0 {
+			r.failNext--
+			d.failed = true
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		r.got = append(r.got, d)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// waitFor waits until cond holds of the deliveries, 20 s at most.
+func (r *receiver) waitFor(t *testing.T, what string, cond func([]delivery) bool) []delivery {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r.mu.Lock()
+		got := append([]delivery(nil), r.got...)
+		r.mu.Unlock()
+		if cond(got) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d deliveries after 20 s", what, len(got))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestNotifications_TheCustomerAndWebhooksHearOfEveryStepSignedAndRetried(t *testing.T) {
+	withJobs := func(c *app.Config) { c.DisableBackground, c.JobPollInterval = false, 50*time.Millisecond }
+	eachFooting(t, func(t *testing.T, e *env) {
+		if err := e.app.Jobs.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		f := e.newFleet(t)
+		rcv := newReceiver(t)
+		rcv.failNext = 1 // the first delivery fails and is retried
+		const secret = "a-webhook-secret-of-length"
+		e.do(t, req{method: "POST", path: "/v1/webhooks", token: f.dispatcher.Token,
+			body: map[string]any{"url": rcv.srv.URL, "events": []string{"work_order.approved"}, "secret": secret}}).expect(t, 403)
+		e.do(t, req{method: "POST", path: "/v1/webhooks", token: e.admin,
+			body: map[string]any{"url": rcv.srv.URL, "events": []string{"work_order.approved", "work_order.assigned", "work_order.departed",
+				"work_order.arrived", "work_order.completed"}, "secret": secret}}).expect(t, 201)
+
+		o := e.onSiteOrder(t, &f, repairBody(f, "high"))
+		e.step(t, f.tech.Token, o, "complete", map[string]any{"resolution": "fixed"})
+		got := rcv.waitFor(t, "five events, the first twice", func(d []delivery) bool {
+			ok := map[string]bool{}
+			for _, x := range d {
+				if !x.failed {
+					ok[x.eventID] = true
+				}
+			}
+			return len(ok) == 5
+		})
+		if !got[0].failed || got[1].eventID != got[0].eventID && !containsEvent(got[1:], got[0].eventID) {
+			t.Fatalf("the failed first delivery was not retried with its event id: %+v", got[:2])
+		}
+		for _, d := range got {
+			if d.signature != infranotify.Signature(secret, d.timestamp, d.body) {
+				t.Fatalf("bad signature on %s", d.body)
+			}
+		}
+
+		var page struct {
+			Items []struct {
+				ID       uuid.UUID `json:"id"`
+				Topic    string    `json:"topic"`
+				Channel  string    `json:"channel"`
+				Status   string    `json:"status"`
+				Attempts []struct {
+					OK bool `json:"ok"`
+				} `json:"attempts"`
+			} `json:"items"`
+		}
+		e.do(t, req{method: "GET", path: "/v1/notifications?work_order_id=" + o.ID.String() + "&limit=200", token: f.manager.Token}).expect(t, 200).decode(t, &page)
+		sms, hooks := 0, 0
+		for _, n := range page.Items {
+			switch n.Channel {
+			case "sms":
+				sms++
+			case "webhook":
+				hooks++
+			}
+		}
+		if sms != 5 || hooks != 5 {
+			t.Fatalf("%d SMS and %d webhook notifications, want 5 and 5", sms, hooks)
+		}
+		e.do(t, req{method: "GET", path: "/v1/notifications?work_order_id=" + o.ID.String(), token: f.custUser.Token}).expect(t, 403)
+
+		// Opting out of SMS (退订) stops the customer's texts, not the webhooks.
+		e.do(t, req{method: "PATCH", path: "/v1/customers/" + f.customer.String(), token: f.dispatcher.Token, body: map[string]any{"sms_opt_out": true}}).expect(t, 200)
+		o2 := e.createOrder(t, f.manager.Token, repairBody(f, "low"))
+		e.step(t, f.manager.Token, o2, "approve", nil)
+		e.do(t, req{method: "GET", path: "/v1/notifications?work_order_id=" + o2.ID.String(), token: f.manager.Token}).expect(t, 200).decode(t, &page)
+		if len(page.Items) != 1 || page.Items[0].Channel != "webhook" {
+			t.Fatalf("after opting out: %+v", page.Items)
+		}
+	}, withJobs)
+}
+
+func containsEvent(ds []delivery, id string) bool {
+	for _, d := range ds {
+		if d.eventID == id && !d.failed {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fieldwork/fieldwork/domain"
+	"github.com/fieldwork/fieldwork/domain/notify"
+)
+
+type notificationRow struct {
+	ID          uuid.UUID
+	Topic       string
+	Channel     string
+	Recipient   string
+	WebhookID   *uuid.UUID
+	WorkOrderID *uuid.UUID
+	ComplaintID *uuid.UUID
+	Data        string
+	Delivered   bool
+	Attempts    string
+	CreatedAt   time.Time
+}
+
+func (notificationRow) TableName() string { return "notifications" }
+
+func (r notificationRow) domain() notify.Notification {
+	n := notify.Notification{ID: r.ID, Topic: notify.Topic(r.Topic), Channel: notify.Channel(r.Channel), Recipient: r.Recipient,
+		WebhookID: idOf(r.WebhookID), WorkOrderID: idOf(r.WorkOrderID), ComplaintID: idOf(r.ComplaintID), Delivered: r.Delivered,
+		CreatedAt: r.CreatedAt.UTC(), Attempts: []notify.Attempt{}}
+	_ = json.Unmarshal([]byte(r.Data), &n.Data)
+	_ = json.Unmarshal([]byte(r.Attempts), &n.Attempts)
+	return n
+}
+
+type webhookRow struct {
+	ID        uuid.UUID
+	URL       string
+	Events    string
+	Secret    string
+	CreatedAt time.Time
+}
+
+func (webhookRow) TableName() string { return "webhooks" }
+
+func (r webhookRow) domain() notify.Webhook {
+	w := notify.Webhook{ID: r.ID, URL: r.URL, Secret: r.Secret, CreatedAt: r.CreatedAt.UTC()}
+	_ = json.Unmarshal([]byte(r.Events), &w.Events)
+	return w
+}
+
+// Notifications stores notifications, their attempts and webhooks.
+type Notifications struct{ db *DB }
+
+var _ notify.Repository = Notifications{}
+
+// Notifications returns the notification repository.
+func (db *DB) Notifications() Notifications { return Notifications{db} }
+
+// Insert writes a notification.
+func (s Notifications) Insert(ctx context.Context, n notify.Notification) error {
+	data, err := json.Marshal(n.Data)
+	if err != nil {
+		return err
+	}
+	row := notificationRow{ID: n.ID, Topic: string(n.Topic), Channel: string(n.Channel), Recipient: n.Recipient, WebhookID: optID(n.WebhookID),
+		WorkOrderID: optID(n.WorkOrderID), ComplaintID: optID(n.ComplaintID), Data: string(data), Attempts: "[]", CreatedAt: n.CreatedAt.UTC()}
+	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("insert notification: %w", err)
+	}
+	return nil
+}
+
+// ByID finds a notification.
+func (s Notifications) ByID(ctx context.Context, id uuid.UUID) (notify.Notification, error) {
+	var r notificationRow
+	if err := s.db.conn(ctx).Take(&r, "id = ?", id).Error; err != nil {
+		return notify.Notification{}, notFound(err, "notification")
+	}
+	return r.domain(), nil
+}
+
+// AddAttempt records a delivery attempt.
+func (s Notifications) AddAttempt(ctx context.Context, id uuid.UUID, a notify.Attempt, delivered bool) error {
+	return s.db.InTx(ctx, func(ctx context.Context) error {
+		n, err := s.ByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		attempts, err := json.Marshal(append(n.Attempts, notify.Attempt{At: a.At.UTC(), OK: a.OK, Detail: a.Detail}))
+		if err != nil {
+			return err
+		}
+		err = s.db.conn(ctx).Model(&notificationRow{}).Where("id = ?", id).
+			Updates(map[string]any{"attempts": string(attempts), "delivered": n.Delivered || delivered}).Error
+		if err != nil {
+			return fmt.Errorf("record attempt: %w", err)
+		}
+		return nil
+	})
+}
+
+// List pages through the notifications about an order or a complaint.
+func (s Notifications) List(ctx context.Context, refs notify.Refs, p domain.PageRequest) (domain.Page[notify.Notification], error) {
+	q := s.db.conn(ctx).Model(&notificationRow{})
+	if refs.WorkOrderID != uuid.Nil {
+		q = q.Where("work_order_id = ?", refs.WorkOrderID)
+	}
+	if refs.ComplaintID != uuid.Nil {
+		q = q.Where("complaint_id = ?", refs.ComplaintID)
+	}
+	return pageByID(q, p, func(r notificationRow) uuid.UUID { return r.ID }, notificationRow.domain)
+}
+
+// InsertWebhook subscribes a webhook.
+func (s Notifications) InsertWebhook(ctx context.Context, w notify.Webhook) error {
+	events, err := json.Marshal(w.Events)
+	if err != nil {
+		return err
+	}
+	row := webhookRow{ID: w.ID, URL: w.URL, Events: string(events), Secret: w.Secret, CreatedAt: w.CreatedAt.UTC()}
+	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("insert webhook: %w", err)
+	}
+	return nil
+}
+
+// Webhook finds a webhook.
+func (s Notifications) Webhook(ctx context.Context, id uuid.UUID) (notify.Webhook, error) {
+	var r webhookRow
+	if err := s.db.conn(ctx).Take(&r, "id = ?", id).Error; err != nil {
+		return notify.Webhook{}, notFound(err, "webhook")
+	}
+	return r.domain(), nil
+}
+
+// WebhooksFor lists the webhooks subscribed to a topic. Subscriptions are
+// few, so they are filtered here rather than indexed.
+func (s Notifications) WebhooksFor(ctx context.Context, topic notify.Topic) ([]notify.Webhook, error) {
+	var rows []webhookRow
+	if err := s.db.conn(ctx).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list webhooks: %w", err)
+	}
+	var out []notify.Webhook
+	for _, r := range rows {
+		w := r.domain()
+		for _, e := range w.Events {
+			if e == topic {
+				out = append(out, w)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// SMSRecipient is the customer's contact phone unless it opted out.
+func (s Notifications) SMSRecipient(ctx context.Context, customerID uuid.UUID) (string, error) {
+	var r struct {
+		Phone     string
+		SmsOptOut bool
+	}
+	err := s.db.conn(ctx).Table("customers").Select("phone, sms_opt_out").Where("id = ?", customerID).Take(&r).Error
+	if err != nil {
+		return "", notFound(err, "customer")
+	}
+	if r.SmsOptOut {
+		return "", nil
+	}
+	return r.Phone, nil
+}
+
+// ManagerPhones are the phones of the enabled managers.
+func (s Notifications) ManagerPhones(ctx context.Context) ([]string, error) {
+	var phones []string
+	err := s.db.conn(ctx).Model(&userRow{}).Where("role = ? AND NOT disabled AND phone IS NOT NULL", string(domain.RoleManager)).
+		Order("id").Pluck("phone", &phones).Error
+	if err != nil {
+		return nil, fmt.Errorf("manager phones: %w", err)
+	}
+	return phones, nil
+}
