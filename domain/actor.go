@@ -60,6 +60,13 @@ func (a Actor) CanSeeCustomer(customerID uuid.UUID) bool {
 	return a.Role != RoleCustomer || a.CustomerID == customerID
 }
 
+// IsStaffOrOwner reports whether the actor is office staff or the customer
+// who owns a record; technicians and other customers are neither. A record
+// without a customer (uuid.Nil) is owned by no customer.
+func (a Actor) IsStaffOrOwner(customerID uuid.UUID) bool {
+	return a.IsStaff() || (a.Role == RoleCustomer && customerID != uuid.Nil && a.CustomerID == customerID)
+}
+
 type actorKey struct{}
 
 // WithActor returns a context carrying the actor.

@@ -238,7 +238,7 @@ func (s *Service) visible(ctx context.Context, id uuid.UUID) (domain.Actor, Comp
 	if err != nil {
 		return actor, Complaint{}, err
 	}
-	if !actor.IsStaff() && !(actor.Role == domain.RoleCustomer && c.CustomerID == actor.CustomerID) {
+	if !actor.IsStaffOrOwner(c.CustomerID) {
 		return actor, Complaint{}, domain.NotFound("complaint")
 	}
 	return actor, c, nil

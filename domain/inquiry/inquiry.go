@@ -184,7 +184,7 @@ func (s *Service) visible(ctx context.Context, id uuid.UUID) (domain.Actor, Inqu
 	if err != nil {
 		return actor, Inquiry{}, err
 	}
-	if !actor.IsStaff() && !(actor.Role == domain.RoleCustomer && q.CustomerID != uuid.Nil && q.CustomerID == actor.CustomerID) {
+	if !actor.IsStaffOrOwner(q.CustomerID) {
 		return actor, Inquiry{}, domain.NotFound("inquiry")
 	}
 	return actor, q, nil
