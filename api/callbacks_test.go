@@ -5,6 +5,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/fieldwork/fieldwork/cmd/fieldwork/app"
+	"github.com/fieldwork/fieldwork/infra/jobs"
 )
 
 type callbackOut struct {
@@ -86,4 +90,83 @@ func TestCallbacks_ACompletedInstallPlansMonthlyCallsPerVehicle(t *testing.T) {
 			t.Fatalf("next planned %+v", next)
 		}
 	})
+}
+
+func TestCallbacks_TheDeskIsToldOfEachCallbackDueOnce(t *testing.T) {
+	withJobs := func(c *app.Config) { c.DisableBackground, c.JobPollInterval = false, 50*time.Millisecond }
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		events, cancel := e.app.Jobs.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+		defer cancel()
+		if err := e.app.Jobs.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		announce := func() {
+			t.Helper()
+			job, err := e.app.Jobs.Insert(t.Context(), jobs.CleanupArgs{Task: "announce_callbacks_due"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitForJob(t, events, job.ID)
+		}
+		// The dispatcher has a phone, the manager none: one text per callback.
+		e.do(t, req{method: "PATCH", path: "/v1/users/" + f.dispatcher.ID.String(), token: e.admin, body: map[string]any{"phone": "13900000001"}}).expect(t, 200)
+		rcv := newReceiver(t)
+		e.do(t, req{method: "POST", path: "/v1/webhooks", token: e.admin,
+			body: map[string]any{"url": rcv.srv.URL, "events": []string{"callback.due"}, "secret": "a-webhook-secret-of-length"}}).expect(t, 201)
+
+		o := e.onSiteOrder(t, &f, fleetInstallBody(f))
+		photo := e.evidence(t, f.tech.Token, o.ID)
+		for _, v := range f.vehicles {
+			term, sim := e.stock(t, 12)
+			e.do(t, req{method: "POST", path: "/v1/work-orders/" + o.ID.String() + "/installations", token: f.tech.Token,
+				body: map[string]any{"vehicle_id": v, "terminal_id": term.ID, "sim_id": sim.ID, "photo_ids": []uuid.UUID{photo}}}).expect(t, 201)
+		}
+		e.step(t, f.tech.Token, o, "complete", map[string]any{"resolution": "fitted"})
+		told := func() (sms, hooks int) {
+			t.Helper()
+			var page struct {
+				Items []struct {
+					Topic   string `json:"topic"`
+					Channel string `json:"channel"`
+				} `json:"items"`
+			}
+			e.do(t, req{method: "GET", path: "/v1/notifications?limit=200&work_order_id=" + o.ID.String(), token: f.manager.Token}).expect(t, 200).decode(t, &page)
+			for _, n := range page.Items {
+				if n.Topic == "callback.due" && n.Channel == "sms" {
+					sms++
+				} else if n.Topic == "callback.due" {
+					hooks++
+				}
+			}
+			return sms, hooks
+		}
+		announce()
+		if sms, hooks := told(); sms+hooks != 0 {
+			t.Fatalf("told of callbacks a month early: %d SMS, %d webhooks", sms, hooks)
+		}
+
+		e.advance(t, &f, 31*24*time.Hour)
+		announce()
+		announce() // a second run tells nothing new
+		if sms, hooks := told(); sms != 2 || hooks != 2 {
+			t.Fatalf("after the due date: %d SMS and %d webhooks, want 2 and 2", sms, hooks)
+		}
+		rcv.waitFor(t, "two callbacks due", func(d []delivery) bool { return len(d) >= 2 })
+
+		// An unanswered call moves the callback two days on; it is told again then.
+		var page struct{ Items []callbackOut }
+		e.do(t, req{method: "GET", path: "/v1/callbacks?status=scheduled&customer_id=" + f.customer.String(), token: f.dispatcher.Token}).expect(t, 200).decode(t, &page)
+		e.do(t, req{method: "POST", path: "/v1/callbacks/" + page.Items[0].ID.String() + "/complete", token: f.dispatcher.Token,
+			body: map[string]any{"outcome": "no_answer"}}).expect(t, 200)
+		announce()
+		if sms, _ := told(); sms != 2 {
+			t.Fatalf("told of a moved callback before it fell due again: %d SMS", sms)
+		}
+		e.advance(t, &f, 49*time.Hour)
+		announce()
+		if sms, hooks := told(); sms != 3 || hooks != 3 {
+			t.Fatalf("after the retry fell due: %d SMS and %d webhooks, want 3 and 3", sms, hooks)
+		}
+	}, withJobs)
 }

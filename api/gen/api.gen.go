@@ -649,6 +649,7 @@ func (e TokenPairTokenType) Valid() bool {
 
 // Defines values for Topic.
 const (
+	CallbackDue           Topic = "callback.due"
 	ComplaintAcknowledged Topic = "complaint.acknowledged"
 	ComplaintEscalated    Topic = "complaint.escalated"
 	ComplaintResolved     Topic = "complaint.resolved"
@@ -662,6 +663,8 @@ const (
 // Valid indicates whether the value is a known member of the Topic enum.
 func (e Topic) Valid() bool {
 	switch e {
+	case CallbackDue:
+		return true
 	case ComplaintAcknowledged:
 		return true
 	case ComplaintEscalated:
@@ -1404,8 +1407,10 @@ type Notification struct {
 	Id Uuid `json:"id"`
 
 	// Recipient The phone number, or the webhook's URL.
-	Recipient   string                  `json:"recipient"`
-	Status      NotificationStatus      `json:"status"`
+	Recipient string             `json:"recipient"`
+	Status    NotificationStatus `json:"status"`
+
+	// Topic What happened. work_order.* and complaint.acknowledged/resolved text the customer's contact; complaint.escalated texts the managers; callback.due (a planned callback fell due) texts the dispatchers and managers. Webhooks get the topics they subscribe to.
 	Topic       Topic                   `json:"topic"`
 	WorkOrderId nullable.Nullable[Uuid] `json:"work_order_id"`
 }
@@ -1764,7 +1769,7 @@ type TokenPair struct {
 // TokenPairTokenType defines model for TokenPair.TokenType.
 type TokenPairTokenType string
 
-// Topic defines model for Topic.
+// Topic What happened. work_order.* and complaint.acknowledged/resolved text the customer's contact; complaint.escalated texts the managers; callback.due (a planned callback fell due) texts the dispatchers and managers. Webhooks get the topics they subscribe to.
 type Topic string
 
 // UnitKind defines model for UnitKind.

@@ -54,6 +54,7 @@ type Callback struct {
 	Notes           *string
 	FollowUpOrderID uuid.UUID
 	CompletedAt     *time.Time
+	AnnouncedAt     *time.Time // when the desk was told it is due; nil again once it is moved
 }
 
 // DueAt is when the seq-th callback after an install falls due: monthly for
@@ -79,19 +80,62 @@ type Repository interface {
 	ByID(ctx context.Context, id uuid.UUID) (Callback, error)
 	// List pages through callbacks, soonest due first.
 	List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Callback], error)
+	// DueUnannounced lists scheduled callbacks due by now that the desk
+	// was not told of yet, at most limit, soonest first.
+	DueUnannounced(ctx context.Context, now time.Time, limit int) ([]Callback, error)
+}
+
+// Notifier tells the desk staff, in the caller's transaction.
+type Notifier interface {
+	Notify(ctx context.Context, topic string, orderID, customerID uuid.UUID, data map[string]any) error
 }
 
 // Service runs callbacks.
 type Service struct {
-	repo   Repository
-	tx     domain.Transactor
-	events domain.EventLog
-	clock  domain.Clock
+	repo     Repository
+	notifier Notifier
+	tx       domain.Transactor
+	events   domain.EventLog
+	clock    domain.Clock
 }
 
 // NewService wires callbacks.
-func NewService(repo Repository, tx domain.Transactor, events domain.EventLog, clock domain.Clock) *Service {
-	return &Service{repo: repo, tx: tx, events: events, clock: clock}
+func NewService(repo Repository, notifier Notifier, tx domain.Transactor, events domain.EventLog, clock domain.Clock) *Service {
+	return &Service{repo: repo, notifier: notifier, tx: tx, events: events, clock: clock}
+}
+
+// AnnounceDue tells the desk staff of callbacks that fell due, once each
+// (again after a no_answer moves one), with an event per callback; the
+// River job calls it as the system.
+func (s *Service) AnnounceDue(ctx context.Context) (int64, error) {
+	now := s.clock.Now()
+	var n int64
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		due, err := s.repo.DueUnannounced(ctx, now, 500)
+		if err != nil {
+			return err
+		}
+		for _, c := range due {
+			c.AnnouncedAt = &now
+			if err := s.repo.Update(ctx, c); err != nil {
+				return err
+			}
+			data := map[string]any{"callback_id": c.ID.String(), "vehicle_id": c.VehicleID.String(), "seq": c.Seq,
+				"attempt": c.Attempts + 1, "due_at": c.DueAt.Format(time.RFC3339)}
+			if err := s.notifier.Notify(ctx, "callback.due", c.WorkOrderID, c.CustomerID, data); err != nil {
+				return err
+			}
+			if err := s.events.Append(ctx, domain.NewEvent("callback", c.ID, "callback.due", uuid.Nil, now, data)); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("announce due callbacks: %w", err)
+	}
+	return n, nil
 }
 
 // Schedule plans the first callback for each vehicle of a completed install
@@ -171,7 +215,7 @@ func (s *Service) Complete(ctx context.Context, id uuid.UUID, r Result,
 		next := false
 		switch {
 		case outcome == NoAnswer && c.Attempts < MaxTries:
-			c.DueAt = now.Add(RetryAfter)
+			c.DueAt, c.AnnouncedAt = now.Add(RetryAfter), nil
 		case outcome == NoAnswer:
 			c.Status, c.CompletedAt, next = Unreachable, &now, true
 		default:

@@ -30,11 +30,19 @@ const (
 	ComplaintAcked      Topic = "complaint.acknowledged"
 	ComplaintResolved   Topic = "complaint.resolved"
 	ComplaintEscalated  Topic = "complaint.escalated"
+	CallbackDue         Topic = "callback.due"
 	customerTopicPrefix       = "work_order."
 )
 
 // Topics lists every topic.
-var Topics = []Topic{OrderApproved, OrderAssigned, OrderDeparted, OrderArrived, OrderCompleted, ComplaintAcked, ComplaintResolved, ComplaintEscalated}
+var Topics = []Topic{OrderApproved, OrderAssigned, OrderDeparted, OrderArrived, OrderCompleted, ComplaintAcked, ComplaintResolved, ComplaintEscalated, CallbackDue}
+
+// staffTopics are told to the staff's phones: escalations to the managers,
+// callbacks due to the desk (dispatchers and managers).
+var staffTopics = map[Topic][]domain.Role{
+	ComplaintEscalated: {domain.RoleManager},
+	CallbackDue:        {domain.RoleDispatcher, domain.RoleManager},
+}
 
 // Channel is how a notification travels.
 type Channel string
@@ -93,8 +101,8 @@ type Repository interface {
 	WebhooksFor(ctx context.Context, topic Topic) ([]Webhook, error)
 	// SMSRecipient is the customer's contact phone, or "" when it opted out.
 	SMSRecipient(ctx context.Context, customerID uuid.UUID) (string, error)
-	// ManagerPhones are the phones of the enabled managers, for escalations.
-	ManagerPhones(ctx context.Context) ([]string, error)
+	// StaffPhones are the phones of the enabled users of the roles.
+	StaffPhones(ctx context.Context, roles []domain.Role) ([]string, error)
 }
 
 // Queue enqueues a delivery in the caller's transaction.
@@ -137,8 +145,8 @@ func (s *Service) Notify(ctx context.Context, topic Topic, refs Refs, data map[s
 			out = append(out, Notification{Channel: BySMS, Recipient: phone})
 		}
 	}
-	if topic == ComplaintEscalated {
-		phones, err := s.repo.ManagerPhones(ctx)
+	if roles, ok := staffTopics[topic]; ok {
+		phones, err := s.repo.StaffPhones(ctx, roles)
 		if err != nil {
 			return err
 		}
@@ -219,6 +227,8 @@ func smsText(n Notification) string {
 		return fmt.Sprintf("Fieldwork: your complaint is resolved: %v", n.Data["resolution"])
 	case ComplaintEscalated:
 		return fmt.Sprintf("Fieldwork: a %v complaint is overdue and escalated.", n.Data["severity"])
+	case CallbackDue:
+		return fmt.Sprintf("Fieldwork: callback %v (call %v) is due; see the callbacks list.", n.Data["callback_id"], n.Data["attempt"])
 	}
 	return "Fieldwork: " + string(n.Topic)
 }

@@ -26,6 +26,7 @@ type callbackRow struct {
 	Notes               *string
 	FollowUpWorkOrderID *uuid.UUID
 	CompletedAt         *time.Time
+	AnnouncedAt         *time.Time
 }
 
 func (callbackRow) TableName() string { return "callbacks" }
@@ -33,7 +34,7 @@ func (callbackRow) TableName() string { return "callbacks" }
 func toCallbackRow(c callback.Callback) callbackRow {
 	r := callbackRow{ID: c.ID, CustomerID: c.CustomerID, VehicleID: c.VehicleID, WorkOrderID: c.WorkOrderID, InstalledAt: c.InstalledAt.UTC(),
 		Seq: c.Seq, DueAt: c.DueAt.UTC(), Status: string(c.Status), Attempts: c.Attempts, Satisfaction: c.Satisfaction, Notes: c.Notes,
-		FollowUpWorkOrderID: optID(c.FollowUpOrderID), CompletedAt: utcPtr(c.CompletedAt)}
+		FollowUpWorkOrderID: optID(c.FollowUpOrderID), CompletedAt: utcPtr(c.CompletedAt), AnnouncedAt: utcPtr(c.AnnouncedAt)}
 	if c.Outcome != nil {
 		o := string(*c.Outcome)
 		r.Outcome = &o
@@ -44,7 +45,7 @@ func toCallbackRow(c callback.Callback) callbackRow {
 func (r callbackRow) domain() callback.Callback {
 	c := callback.Callback{ID: r.ID, CustomerID: r.CustomerID, VehicleID: r.VehicleID, WorkOrderID: r.WorkOrderID, InstalledAt: r.InstalledAt.UTC(),
 		Seq: r.Seq, DueAt: r.DueAt.UTC(), Status: callback.Status(r.Status), Attempts: r.Attempts, Satisfaction: r.Satisfaction, Notes: r.Notes,
-		FollowUpOrderID: idOf(r.FollowUpWorkOrderID), CompletedAt: utcPtr(r.CompletedAt)}
+		FollowUpOrderID: idOf(r.FollowUpWorkOrderID), CompletedAt: utcPtr(r.CompletedAt), AnnouncedAt: utcPtr(r.AnnouncedAt)}
 	if r.Outcome != nil {
 		o := callback.Outcome(*r.Outcome)
 		c.Outcome = &o
@@ -125,4 +126,19 @@ func (s Callbacks) List(ctx context.Context, f callback.Filter, p domain.PageReq
 		page.Items = append(page.Items, r.domain())
 	}
 	return page, nil
+}
+
+// DueUnannounced lists scheduled callbacks due by now not announced yet.
+func (s Callbacks) DueUnannounced(ctx context.Context, now time.Time, limit int) ([]callback.Callback, error) {
+	var rows []callbackRow
+	err := s.db.conn(ctx).Where("status = ? AND announced_at IS NULL AND due_at <= ?", string(callback.Scheduled), now.UTC()).
+		Order("due_at, id").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("callbacks due: %w", err)
+	}
+	out := make([]callback.Callback, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
 }

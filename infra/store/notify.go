@@ -174,13 +174,17 @@ func (s Notifications) SMSRecipient(ctx context.Context, customerID uuid.UUID) (
 	return r.Phone, nil
 }
 
-// ManagerPhones are the phones of the enabled managers.
-func (s Notifications) ManagerPhones(ctx context.Context) ([]string, error) {
+// StaffPhones are the phones of the enabled users of the roles.
+func (s Notifications) StaffPhones(ctx context.Context, roles []domain.Role) ([]string, error) {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
 	var phones []string
-	err := s.db.conn(ctx).Model(&userRow{}).Where("role = ? AND NOT disabled AND phone IS NOT NULL", string(domain.RoleManager)).
+	err := s.db.conn(ctx).Model(&userRow{}).Where("role IN ? AND NOT disabled AND phone IS NOT NULL", names).
 		Order("id").Pluck("phone", &phones).Error
 	if err != nil {
-		return nil, fmt.Errorf("manager phones: %w", err)
+		return nil, fmt.Errorf("staff phones: %w", err)
 	}
 	return phones, nil
 }

@@ -124,7 +124,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	queue := &lateQueue{}
 	notifier := notify.NewService(db.Notifications(), queue, &infranotify.Sender{Client: &http.Client{Timeout: 15 * time.Second},
 		SMSURL: cfg.SMSURL, SMSKey: cfg.SMSKey, Logger: logger.With("component", "sms"), Now: cfg.Clock.Now}, db, cfg.Clock)
-	callbacks := callback.NewService(db.Callbacks(), db, events, cfg.Clock)
+	callbacks := callback.NewService(db.Callbacks(), notifyAdapter{notifier}, db, events, cfg.Clock)
 	orders := workorder.NewService(db.WorkOrders(), db.Directory(), callbacks, notifyAdapter{notifier}, db, events, cfg.Clock, cfg.SLA)
 	photos := newPhotos(db, blobs, orders, cfg.Clock)
 	idem := db.Idempotency()
@@ -136,6 +136,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	reg.AddCleanup("pending_photos", time.Hour, photos)
 	complaints := complaint.NewService(db.Complaints(), db.Directory(), notifyAdapter{notifier}, db, events, cfg.Clock, cfg.ComplaintTerms)
 	reg.AddCleanup("escalate_complaints", time.Minute, jobs.PrunerFunc(complaints.Escalate))
+	reg.AddCleanup("announce_callbacks_due", time.Minute, jobs.PrunerFunc(callbacks.AnnounceDue))
 	reg.AddDelivery(notifier)
 	runner, err := newRunner(db, cfg, logger, reg)
 	if err != nil {
