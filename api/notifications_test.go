@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -145,4 +146,52 @@ func containsEvent(ds []delivery, id string) bool {
 		}
 	}
 	return false
+}
+
+func TestNotifications_DepartureCarriesTheETAWhenTheAppKnowsIt(t *testing.T) {
+	withJobs := func(c *app.Config) { c.DisableBackground, c.JobPollInterval = false, 50*time.Millisecond }
+	eachFooting(t, func(t *testing.T, e *env) {
+		if err := e.app.Jobs.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		f := e.newFleet(t)
+		rcv := newReceiver(t)
+		e.do(t, req{method: "POST", path: "/v1/webhooks", token: e.admin,
+			body: map[string]any{"url": rcv.srv.URL, "events": []string{"work_order.departed"}, "secret": "a-webhook-secret-of-length"}}).expect(t, 201)
+		o := e.createOrder(t, f.manager.Token, repairBody(f, "high"))
+		o = e.step(t, f.manager.Token, o, "approve", nil)
+		o = e.step(t, f.dispatcher.Token, o, "assign", map[string]any{"technician_id": f.tech.ID})
+		o = e.step(t, f.tech.Token, o, "accept", nil)
+
+		depart := func(eta time.Time) map[string]any {
+			return map[string]any{"checklist": checklistOK["checklist"], "eta": eta.Format(time.RFC3339)}
+		}
+		now := e.clock.Now()
+		before := e.woSnapshot(t, o.ID)
+		for name, eta := range map[string]time.Time{"past": now.Add(-time.Minute), "now": now, "two days": now.Add(48 * time.Hour)} {
+			r := e.act(t, f.tech.Token, o, "depart", depart(eta))
+			if r.Status != 422 {
+				t.Fatalf("eta %s: status %d, want 422; %s", name, r.Status, r.Body)
+			}
+		}
+		e.woUnchanged(t, o.ID, before)
+
+		eta := now.Add(40 * time.Minute).Truncate(time.Second)
+		o = e.step(t, f.tech.Token, o, "depart", depart(eta))
+		got := rcv.waitFor(t, "the departure", func(d []delivery) bool { return len(d) == 1 })
+		var body struct {
+			Topic string         `json:"topic"`
+			Data  map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal(got[0].body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if body.Topic != "work_order.departed" || body.Data["eta"] != eta.UTC().Format(time.RFC3339) {
+			t.Fatalf("departure notice %s, want eta %s", got[0].body, eta.UTC().Format(time.RFC3339))
+		}
+		evs := e.woEvents(t, o.ID)
+		if last := evs[len(evs)-1]; last.Data["eta"] != eta.UTC().Format(time.RFC3339) {
+			t.Fatalf("departure event %+v lacks the eta", last)
+		}
+	}, withJobs)
 }

@@ -298,7 +298,8 @@ func (s *Server) DeclineWorkOrder(ctx context.Context, req gen.DeclineWorkOrderR
 func (s *Server) DepartWorkOrder(ctx context.Context, req gen.DepartWorkOrderRequestObject) (gen.DepartWorkOrderResponseObject, error) {
 	cl := req.Body.Checklist
 	o, tag, err := s.transition(ctx, req.Id, req.Params.IfMatch, workorder.Command{Action: workorder.Depart,
-		Checklist: workorder.Checklist{DetailsVerified: cl.DetailsVerified, ToolsReady: cl.ToolsReady, PartsReady: cl.PartsReady}})
+		Checklist: workorder.Checklist{DetailsVerified: cl.DetailsVerified, ToolsReady: cl.ToolsReady, PartsReady: cl.PartsReady},
+		ETA:       req.Body.Eta})
 	if err != nil {
 		return nil, err
 	}

@@ -1187,6 +1187,9 @@ type DepartRequest struct {
 		PartsReady      bool `json:"parts_ready"`
 		ToolsReady      bool `json:"tools_ready"`
 	} `json:"checklist"`
+
+	// Eta When the technician expects to arrive, if the app knows (from its map). It goes into the customer's departure notice; it must lie after now and within 24 hours (422 otherwise).
+	Eta *time.Time `json:"eta,omitempty"`
 }
 
 // Description defines model for Description.

@@ -216,6 +216,9 @@ func smsText(n Notification) string {
 	case OrderAssigned:
 		return fmt.Sprintf("Fieldwork: %v (%v) will handle order %s.", n.Data["technician_name"], n.Data["technician_phone"], number)
 	case OrderDeparted:
+		if eta, ok := n.Data["eta"].(string); ok {
+			return fmt.Sprintf("Fieldwork: the technician is on the way for order %s, expected at %s.", number, eta)
+		}
 		return fmt.Sprintf("Fieldwork: the technician is on the way for order %s.", number)
 	case OrderArrived:
 		return fmt.Sprintf("Fieldwork: the technician has arrived for order %s.", number)

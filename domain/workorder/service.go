@@ -598,6 +598,10 @@ func (s *Service) tell(ctx context.Context, o Order, c Command) error {
 			}
 			data["technician_name"], data["technician_phone"] = t.DisplayName, t.Phone
 		}
+	case Depart:
+		if c.ETA != nil {
+			data["eta"] = c.ETA.UTC().Format(time.RFC3339)
+		}
 	case Complete:
 		total, err := s.dir.BillTotal(ctx, o.ID, o.Type == Install, o.Warranty != nil && o.Warranty.InWarranty)
 		if err != nil {

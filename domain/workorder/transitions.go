@@ -87,6 +87,9 @@ type Position struct {
 	AccuracyM *float64
 }
 
+// MaxETA is how far ahead a departing technician's ETA may lie.
+const MaxETA = 24 * time.Hour
+
 // Command is one transition request with its data.
 type Command struct {
 	Action       Action
@@ -94,6 +97,7 @@ type Command struct {
 	Contractor   *Contractor // assign
 	Reason       string      // decline, cancel, hold, reopen; contractor reason
 	Checklist    Checklist   // depart
+	ETA          *time.Time  // depart, optional: told to the customer
 	Position     Position    // arrive
 	Resolution   string      // complete
 }
@@ -168,6 +172,13 @@ func apply(o *Order, c Command, now time.Time) (map[string]any, error) {
 		}
 		if !c.Checklist.PartsReady {
 			fe.Add("checklist.parts_ready", "must be true before departing")
+		}
+		if c.ETA != nil {
+			if !c.ETA.After(now) || c.ETA.Sub(now) > MaxETA {
+				fe.Add("eta", "must lie after now and within 24 hours")
+			} else {
+				data["eta"] = c.ETA.UTC().Format(time.RFC3339)
+			}
 		}
 		next = EnRoute
 		setOnce(&o.Times.DepartedAt, now)
