@@ -195,3 +195,91 @@ func TestNotifications_DepartureCarriesTheETAWhenTheAppKnowsIt(t *testing.T) {
 		}
 	}, withJobs)
 }
+
+// smsProvider is an HTTP SMS gateway as FIELDWORK_SMS_URL names one: it
+// records what it is sent and can refuse some.
+type smsProvider struct {
+	mu       sync.Mutex
+	texts    []map[string]string
+	auth     []string
+	failNext int
+	srv      *httptest.Server
+}
+
+func newSMSProvider(t *testing.T) *smsProvider {
+	p := &smsProvider{}
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var msg map[string]string
+		_ = json.NewDecoder(req.Body).Decode(&msg)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.auth = append(p.auth, req.Header.Get("Authorization"))
+		if p.failNext > 0 {
+			p.failNext--
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		p.texts = append(p.texts, msg)
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func TestNotifications_SMSGoesThroughTheConfiguredProviderWithRetries(t *testing.T) {
+	p := newSMSProvider(t)
+	withProvider := func(c *app.Config) {
+		c.DisableBackground, c.JobPollInterval = false, 50*time.Millisecond
+		c.SMSURL, c.SMSKey = p.srv.URL, "provider-key"
+	}
+	eachFooting(t, func(t *testing.T, e *env) {
+		if err := e.app.Jobs.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		p.mu.Lock()
+		p.texts, p.auth, p.failNext = nil, nil, 1 // the first send is refused and retried
+		p.mu.Unlock()
+		f := e.newFleet(t)
+		o := e.createOrder(t, f.manager.Token, repairBody(f, "high"))
+		o = e.step(t, f.manager.Token, o, "approve", nil)
+
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			p.mu.Lock()
+			texts, auth := append([]map[string]string(nil), p.texts...), append([]string(nil), p.auth...)
+			p.mu.Unlock()
+			if len(texts) == 1 {
+				if texts[0]["to"] != "13800138000" || texts[0]["text"] != "Fieldwork: your order "+o.Number+" is approved." {
+					t.Fatalf("provider got %+v", texts[0])
+				}
+				if len(auth) != 2 || auth[0] != "Bearer provider-key" || auth[1] != auth[0] {
+					t.Fatalf("provider saw Authorization %q, want the key on the refused try and the retry", auth)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the provider got %d texts after 20 s", len(texts))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		var page struct {
+			Items []struct {
+				Channel  string `json:"channel"`
+				Status   string `json:"status"`
+				Attempts []struct {
+					OK bool `json:"ok"`
+				} `json:"attempts"`
+			} `json:"items"`
+		}
+		// The provider answers before the attempt is recorded: wait for the record.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			e.do(t, req{method: "GET", path: "/v1/notifications?work_order_id=" + o.ID.String(), token: f.manager.Token}).expect(t, 200).decode(t, &page)
+			if len(page.Items) != 1 || page.Items[0].Status == "delivered" || time.Now().After(deadline) {
+				break
+			}
+		}
+		if len(page.Items) != 1 || page.Items[0].Status != "delivered" || len(page.Items[0].Attempts) != 2 ||
+			page.Items[0].Attempts[0].OK || !page.Items[0].Attempts[1].OK {
+			t.Fatalf("the record of the SMS: %+v", page.Items)
+		}
+	}, withProvider)
+}
