@@ -24,14 +24,7 @@ type callbackOut struct {
 func TestCallbacks_ACompletedInstallPlansMonthlyCallsPerVehicle(t *testing.T) {
 	eachFooting(t, func(t *testing.T, e *env) {
 		f := e.newFleet(t)
-		o := e.onSiteOrder(t, &f, fleetInstallBody(f))
-		photo := e.evidence(t, f.tech.Token, o.ID)
-		for _, v := range f.vehicles {
-			term, sim := e.stock(t, 12)
-			e.do(t, req{method: "POST", path: "/v1/work-orders/" + o.ID.String() + "/installations", token: f.tech.Token,
-				body: map[string]any{"vehicle_id": v, "terminal_id": term.ID, "sim_id": sim.ID, "photo_ids": []uuid.UUID{photo}}}).expect(t, 201)
-		}
-		e.step(t, f.tech.Token, o, "complete", map[string]any{"resolution": "fitted"})
+		e.completedInstall(t, &f)
 		installed := e.clock.Now()
 
 		list := func(query string) []callbackOut {
@@ -115,14 +108,7 @@ func TestCallbacks_TheDeskIsToldOfEachCallbackDueOnce(t *testing.T) {
 		e.do(t, req{method: "POST", path: "/v1/webhooks", token: e.admin,
 			body: map[string]any{"url": rcv.srv.URL, "events": []string{"callback.due"}, "secret": "a-webhook-secret-of-length"}}).expect(t, 201)
 
-		o := e.onSiteOrder(t, &f, fleetInstallBody(f))
-		photo := e.evidence(t, f.tech.Token, o.ID)
-		for _, v := range f.vehicles {
-			term, sim := e.stock(t, 12)
-			e.do(t, req{method: "POST", path: "/v1/work-orders/" + o.ID.String() + "/installations", token: f.tech.Token,
-				body: map[string]any{"vehicle_id": v, "terminal_id": term.ID, "sim_id": sim.ID, "photo_ids": []uuid.UUID{photo}}}).expect(t, 201)
-		}
-		e.step(t, f.tech.Token, o, "complete", map[string]any{"resolution": "fitted"})
+		o := e.completedInstall(t, &f)
 		told := func() (sms, hooks int) {
 			t.Helper()
 			var page struct {
@@ -169,4 +155,18 @@ func TestCallbacks_TheDeskIsToldOfEachCallbackDueOnce(t *testing.T) {
 			t.Fatalf("after the retry fell due: %d SMS and %d webhooks, want 3 and 3", sms, hooks)
 		}
 	}, withJobs)
+}
+
+// completedInstall fits a terminal and SIM to every vehicle of the fleet on
+// one install order and completes it, which plans their callbacks.
+func (e *env) completedInstall(t *testing.T, f *fleet) workOrder {
+	t.Helper()
+	o := e.onSiteOrder(t, f, fleetInstallBody(*f))
+	photo := e.evidence(t, f.tech.Token, o.ID)
+	for _, v := range f.vehicles {
+		term, sim := e.stock(t, 12)
+		e.do(t, req{method: "POST", path: "/v1/work-orders/" + o.ID.String() + "/installations", token: f.tech.Token,
+			body: map[string]any{"vehicle_id": v, "terminal_id": term.ID, "sim_id": sim.ID, "photo_ids": []uuid.UUID{photo}}}).expect(t, 201)
+	}
+	return e.step(t, f.tech.Token, o, "complete", map[string]any{"resolution": "fitted"})
 }

@@ -26,15 +26,7 @@ func newDeskFixture(t *testing.T, e *env) *deskFixture {
 	t.Helper()
 	f := &deskFixture{fleet: e.newFleet(t), users: map[domain.Role]user{}}
 	// A completed install plans the callbacks the complete rows use.
-	o := e.onSiteOrder(t, &f.fleet, fleetInstallBody(f.fleet))
-	photo := e.evidence(t, f.tech.Token, o.ID)
-	for _, v := range f.vehicles {
-		term, sim := e.stock(t, 12)
-		e.do(t, req{method: "POST", path: "/v1/work-orders/" + o.ID.String() + "/installations", token: f.tech.Token,
-			body: map[string]any{"vehicle_id": v, "terminal_id": term.ID, "sim_id": sim.ID, "photo_ids": []uuid.UUID{photo}}}).expect(t, 201)
-	}
-	e.step(t, f.tech.Token, o, "complete", map[string]any{"resolution": "fitted"})
-	f.installA = o.ID
+	f.installA = e.completedInstall(t, &f.fleet).ID
 	f.custB = e.createCustomer(t, "Customer B "+uuid.NewString()[:8])
 	f.users[domain.RoleAdmin] = user{ID: e.meID(t, e.admin), Username: "admin", Token: e.admin}
 	f.users[domain.RoleManager] = f.manager
