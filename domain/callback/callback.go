@@ -83,6 +83,11 @@ type Repository interface {
 	// DueUnannounced lists scheduled callbacks due by now that the desk
 	// was not told of yet, at most limit, soonest first.
 	DueUnannounced(ctx context.Context, now time.Time, limit int) ([]Callback, error)
+	// MarkAnnounced records that the desk was told of c at at, only while c
+	// is still scheduled, unannounced and due when it was read; false when a
+	// concurrent change got there first. It writes nothing else, so it
+	// cannot undo a call recorded meanwhile.
+	MarkAnnounced(ctx context.Context, c Callback, at time.Time) (bool, error)
 }
 
 // Notifier tells the desk staff, in the caller's transaction.
@@ -116,9 +121,12 @@ func (s *Service) AnnounceDue(ctx context.Context) (int64, error) {
 			return err
 		}
 		for _, c := range due {
-			c.AnnouncedAt = &now
-			if err := s.repo.Update(ctx, c); err != nil {
+			ok, err := s.repo.MarkAnnounced(ctx, c, now)
+			if err != nil {
 				return err
+			}
+			if !ok {
+				continue // completed or moved since it was read: nothing to announce
 			}
 			data := map[string]any{"callback_id": c.ID.String(), "vehicle_id": c.VehicleID.String(), "seq": c.Seq,
 				"attempt": c.Attempts + 1, "due_at": c.DueAt.Format(time.RFC3339)}

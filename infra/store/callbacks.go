@@ -142,3 +142,14 @@ func (s Callbacks) DueUnannounced(ctx context.Context, now time.Time, limit int)
 	}
 	return out, nil
 }
+
+// MarkAnnounced sets announced_at on c alone, while it is as it was read.
+func (s Callbacks) MarkAnnounced(ctx context.Context, c callback.Callback, at time.Time) (bool, error) {
+	res := s.db.conn(ctx).Model(&callbackRow{}).
+		Where("id = ? AND status = ? AND announced_at IS NULL AND due_at = ?", c.ID, string(callback.Scheduled), c.DueAt.UTC()).
+		Update("announced_at", at.UTC())
+	if res.Error != nil {
+		return false, fmt.Errorf("mark callback announced: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
