@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -169,4 +170,44 @@ func (e *env) completedInstall(t *testing.T, f *fleet) workOrder {
 			body: map[string]any{"vehicle_id": v, "terminal_id": term.ID, "sim_id": sim.ID, "photo_ids": []uuid.UUID{photo}}}).expect(t, 201)
 	}
 	return e.step(t, f.tech.Token, o, "complete", map[string]any{"resolution": "fitted"})
+}
+
+func TestCallbacks_ConcurrentCallsOnOneCallbackRecordOne(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		f.vehicles = f.vehicles[:1]
+		e.completedInstall(t, &f)
+		var page struct{ Items []callbackOut }
+		e.do(t, req{method: "GET", path: "/v1/callbacks?customer_id=" + f.customer.String(), token: f.dispatcher.Token}).expect(t, 200).decode(t, &page)
+		if len(page.Items) != 1 {
+			t.Fatalf("planned %+v", page.Items)
+		}
+		path := "/v1/callbacks/" + page.Items[0].ID.String() + "/complete"
+		const n = 8
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = e.do(t, req{method: "POST", path: path, token: f.dispatcher.Token,
+					body: map[string]any{"outcome": "reached", "satisfaction": 5}}).Status
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, s := range statuses {
+			switch s {
+			case 200:
+				ok++
+			case 409:
+			default:
+				t.Fatalf("statuses %v: want one 200 and the rest 409", statuses)
+			}
+		}
+		e.do(t, req{method: "GET", path: "/v1/callbacks?customer_id=" + f.customer.String(), token: f.dispatcher.Token}).expect(t, 200).decode(t, &page)
+		if ok != 1 || len(page.Items) != 2 || page.Items[1].Seq != 2 {
+			t.Fatalf("statuses %v and callbacks %+v: want one call recorded and one next callback planned", statuses, page.Items)
+		}
+	})
 }

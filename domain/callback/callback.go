@@ -76,7 +76,9 @@ type Filter struct {
 // Repository stores callbacks.
 type Repository interface {
 	Insert(ctx context.Context, c Callback) error
-	Update(ctx context.Context, c Callback) error
+	// Update saves c if it is still scheduled with prevAttempts calls made;
+	// otherwise a conflict, as another call was recorded meanwhile.
+	Update(ctx context.Context, c Callback, prevAttempts int) error
 	ByID(ctx context.Context, id uuid.UUID) (Callback, error)
 	// List pages through callbacks, soonest due first.
 	List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Callback], error)
@@ -234,7 +236,7 @@ func (s *Service) Complete(ctx context.Context, id uuid.UUID, r Result,
 				return err
 			}
 		}
-		if err := s.repo.Update(ctx, c); err != nil {
+		if err := s.repo.Update(ctx, c, c.Attempts-1); err != nil {
 			return err
 		}
 		if next {

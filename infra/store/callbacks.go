@@ -70,11 +70,17 @@ func (s Callbacks) Insert(ctx context.Context, c callback.Callback) error {
 	return nil
 }
 
-// Update saves every field of c.
-func (s Callbacks) Update(ctx context.Context, c callback.Callback) error {
+// Update saves every field of c while it is as it was read: scheduled,
+// with prevAttempts calls made.
+func (s Callbacks) Update(ctx context.Context, c callback.Callback, prevAttempts int) error {
 	row := toCallbackRow(c)
-	if err := s.db.conn(ctx).Select("*").Save(&row).Error; err != nil {
-		return fmt.Errorf("update callback: %w", err)
+	res := s.db.conn(ctx).Model(&callbackRow{}).Where("id = ? AND status = ? AND attempts = ?", c.ID, string(callback.Scheduled), prevAttempts).
+		Select("*").Updates(&row)
+	if res.Error != nil {
+		return fmt.Errorf("update callback: %w", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return domain.Conflict("another call on this callback was recorded meanwhile; reload it")
 	}
 	return nil
 }
