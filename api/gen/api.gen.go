@@ -1525,7 +1525,7 @@ type Priority string
 
 // Problem An RFC 9457 problem.
 type Problem struct {
-	// AllowedActions On a 409 for a lifecycle action, what the state allows now.
+	// AllowedActions On a 409 for a lifecycle action, what the caller may do now.
 	AllowedActions *[]WorkOrderAction `json:"allowed_actions,omitempty"`
 
 	// CurrentState On a 409 for a lifecycle action, the order's state.
@@ -1944,7 +1944,7 @@ type WebhookCreate struct {
 
 // WorkOrder defines model for WorkOrder.
 type WorkOrder struct {
-	// AllowedActions What the order's state allows now (the caller's role may allow less).
+	// AllowedActions What the caller may do to the order now, as its role, its relation to the order, the order's state and what was recorded on it (every vehicle of an install fitted before completing) allow. Each action listed succeeds with a valid body and If-Match; any other is refused (403, 404 or 409). Clients draw their buttons from it.
 	AllowedActions []WorkOrderAction                    `json:"allowed_actions"`
 	ApprovedAt     nullable.Nullable[NullableTimestamp] `json:"approved_at"`
 	ArrivedAt      nullable.Nullable[NullableTimestamp] `json:"arrived_at"`
