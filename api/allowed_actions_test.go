@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/fieldwork/fieldwork/domain"
 )
 
 // allowed_actions is what the console and the technician's app draw their
@@ -165,6 +167,98 @@ func TestWorkOrderAllowedActions_InstallListsCompleteOnceEveryVehicleIsFitted(t 
 		o = e.woStep(t, f.tech.Token, o, "complete", complete)
 		if o.Status != "completed" {
 			t.Fatalf("status %s after complete", o.Status)
+		}
+	})
+}
+
+// complaintActionPaths is the spec's ComplaintAction enum.
+var complaintActionPaths = []string{"acknowledge", "resolve", "close", "reopen"}
+
+func complaintActionBody(path string) any {
+	switch path {
+	case "resolve":
+		return map[string]any{"resolution": "Apologised, re-trained.", "customer_informed": true}
+	case "reopen":
+		return map[string]any{"reason": "Still late."}
+	}
+	return nil
+}
+
+func TestComplaintAllowedActions_ListedSucceedUnlistedAreRefused(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		otherCustomer := e.createCustomer(t, "Other "+uuid.NewString()[:8])
+		cast := []struct {
+			name string
+			user user
+		}{
+			{"admin", user{ID: e.meID(t, e.admin), Token: e.admin}},
+			{"manager", f.manager},
+			{"dispatcher", f.dispatcher},
+			{"technician", f.tech},
+			{"finance", e.createUser(t, domain.RoleFinance, uuid.Nil)},
+			{"customer", f.custUser},
+			{"other_customer", e.createUser(t, domain.RoleCustomer, otherCustomer)},
+		}
+		// Complaints left by successes, by status, for later states to take.
+		pool := map[string][]complaintOut{}
+		path := map[string][]string{"open": nil, "acknowledged": {"acknowledge"}, "resolved": {"acknowledge", "resolve"},
+			"closed": {"acknowledge", "resolve", "close"}}
+		take := func(status string) complaintOut {
+			if cs := pool[status]; len(cs) > 0 {
+				pool[status] = cs[1:]
+				return cs[0]
+			}
+			c := e.openComplaint(t, f.customer)
+			for _, a := range path[status] {
+				e.complaintStep(t, e.admin, c, a, complaintActionBody(a)).expect(t, 200).decode(t, &c)
+			}
+			return c
+		}
+		listed := 0
+		for _, status := range []string{"open", "acknowledged", "resolved", "closed"} {
+			fixture := take(status)
+			for _, who := range cast {
+				r := e.do(t, req{method: "GET", path: "/v1/complaints/" + fixture.ID.String(), token: who.user.Token})
+				visible := r.Status != 404
+				var got struct {
+					AllowedActions []string `json:"allowed_actions"`
+				}
+				if visible {
+					r.expect(t, 200).decode(t, &got)
+				}
+				for _, a := range complaintActionPaths {
+					name := fmt.Sprintf("%s/%s/%s", status, who.name, a)
+					if slices.Contains(got.AllowedActions, a) {
+						listed++
+						r := e.complaintStep(t, who.user.Token, take(status), a, complaintActionBody(a))
+						if r.Status/100 != 2 {
+							t.Errorf("%s: listed, but answered %d: %s", name, r.Status, r.Body)
+							continue
+						}
+						var c complaintOut
+						r.decode(t, &c)
+						pool[c.Status] = append(pool[c.Status], c)
+						continue
+					}
+					r := e.complaintStep(t, who.user.Token, fixture, a, complaintActionBody(a))
+					switch {
+					case !visible && r.Status != 404:
+						t.Errorf("%s: the complaint is not visible, yet the action answered %d: %s", name, r.Status, r.Body)
+					case r.Status == 403 || r.Status == 404 || r.Status == 409:
+						_ = r.problem(t)
+						continue
+					default:
+						t.Errorf("%s: not listed (%v), yet answered %d: %s", name, got.AllowedActions, r.Status, r.Body)
+					}
+					if r.Status/100 == 2 {
+						fixture = take(status)
+					}
+				}
+			}
+		}
+		if listed == 0 {
+			t.Fatal("nothing was ever listed")
 		}
 	})
 }

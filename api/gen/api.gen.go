@@ -161,6 +161,30 @@ func (e Channel) Valid() bool {
 	}
 }
 
+// Defines values for ComplaintAction.
+const (
+	ComplaintActionAcknowledge ComplaintAction = "acknowledge"
+	ComplaintActionClose       ComplaintAction = "close"
+	ComplaintActionReopen      ComplaintAction = "reopen"
+	ComplaintActionResolve     ComplaintAction = "resolve"
+)
+
+// Valid indicates whether the value is a known member of the ComplaintAction enum.
+func (e ComplaintAction) Valid() bool {
+	switch e {
+	case ComplaintActionAcknowledge:
+		return true
+	case ComplaintActionClose:
+		return true
+	case ComplaintActionReopen:
+		return true
+	case ComplaintActionResolve:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ComplaintCategory.
 const (
 	ComplaintCategoryBilling         ComplaintCategory = "billing"
@@ -1016,8 +1040,11 @@ type CheckIn struct {
 
 // Complaint defines model for Complaint.
 type Complaint struct {
-	AcknowledgeBy    Timestamp                            `json:"acknowledge_by"`
-	AcknowledgedAt   nullable.Nullable[NullableTimestamp] `json:"acknowledged_at"`
+	AcknowledgeBy  Timestamp                            `json:"acknowledge_by"`
+	AcknowledgedAt nullable.Nullable[NullableTimestamp] `json:"acknowledged_at"`
+
+	// AllowedActions What the caller may do to the complaint now, as its role and the complaint's status allow. Each action listed succeeds with a valid body and If-Match; any other is refused (403, 404 or 409). Clients draw their buttons from it.
+	AllowedActions   []ComplaintAction                    `json:"allowed_actions"`
 	Category         ComplaintCategory                    `json:"category"`
 	Channel          Channel                              `json:"channel"`
 	ClosedAt         nullable.Nullable[NullableTimestamp] `json:"closed_at"`
@@ -1043,6 +1070,9 @@ type Complaint struct {
 	Version     int32                                `json:"version"`
 	WorkOrderId nullable.Nullable[Uuid]              `json:"work_order_id"`
 }
+
+// ComplaintAction defines model for ComplaintAction.
+type ComplaintAction string
 
 // ComplaintCategory defines model for ComplaintCategory.
 type ComplaintCategory string
