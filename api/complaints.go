@@ -6,18 +6,19 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fieldwork/fieldwork/api/gen"
-	"github.com/fieldwork/fieldwork/domain"
 	"github.com/fieldwork/fieldwork/domain/complaint"
 )
 
-func (s *Server) complaintDTO(c complaint.Complaint, evs []domain.Event) gen.Complaint {
+func (s *Server) complaintDTO(v complaint.View) gen.Complaint {
+	c := v.Complaint
 	out := gen.Complaint{Id: c.ID, CustomerId: c.CustomerID, WorkOrderId: nullableID(c.WorkOrderID), Channel: gen.Channel(c.Channel),
 		Category: gen.ComplaintCategory(c.Category), Severity: gen.Severity(c.Severity), Description: c.Description,
 		Status: gen.ComplaintStatus(c.Status), Version: int32(c.Version), OwnerId: c.OwnerID, AcknowledgeBy: c.AcknowledgeBy,
 		ResolveBy: c.ResolveBy, Overdue: c.Overdue(s.cfg.Now()), Escalated: c.Escalated, Resolution: nullableOf(c.Resolution),
 		CustomerInformed: c.CustomerInformed, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, AcknowledgedAt: nullableOf(c.AcknowledgedAt),
-		ResolvedAt: nullableOf(c.ResolvedAt), ClosedAt: nullableOf(c.ClosedAt), Events: []gen.ComplaintEvent{}}
-	for _, e := range evs {
+		ResolvedAt: nullableOf(c.ResolvedAt), ClosedAt: nullableOf(c.ClosedAt), Events: []gen.ComplaintEvent{},
+		AllowedActions: mapItems(v.Allowed, func(a complaint.Action) gen.ComplaintAction { return gen.ComplaintAction(a) })}
+	for _, e := range v.Events {
 		data := e.Data
 		if data == nil {
 			data = map[string]any{}
@@ -29,11 +30,11 @@ func (s *Server) complaintDTO(c complaint.Complaint, evs []domain.Event) gen.Com
 
 // complaintWithTimeline reads a complaint back with its timeline and ETag.
 func (s *Server) complaintWithTimeline(ctx context.Context, id uuid.UUID) (gen.Complaint, *string, error) {
-	c, evs, err := s.cfg.Complaints.Get(ctx, id)
+	v, err := s.cfg.Complaints.Get(ctx, id)
 	if err != nil {
 		return gen.Complaint{}, nil, err
 	}
-	return s.complaintDTO(c, evs), etag(c.Version), nil
+	return s.complaintDTO(v), etag(v.Version), nil
 }
 
 // CreateComplaint files a complaint.
@@ -66,11 +67,8 @@ func (s *Server) ListComplaints(ctx context.Context, req gen.ListComplaintsReque
 	if err != nil {
 		return nil, err
 	}
-	items := make([]gen.Complaint, len(page.Items))
-	for i, c := range page.Items {
-		items[i] = s.complaintDTO(c, nil) // lists leave the timeline to GET
-	}
-	return gen.ListComplaints200JSONResponse{Items: items, NextCursor: nextCursor(page.Next)}, nil
+	// Lists leave the timeline to GET.
+	return gen.ListComplaints200JSONResponse{Items: mapItems(page.Items, s.complaintDTO), NextCursor: nextCursor(page.Next)}, nil
 }
 
 // GetComplaint returns one complaint with its timeline.

@@ -45,10 +45,6 @@ func (s *Server) Sync(ctx context.Context, req gen.SyncRequestObject) (gen.SyncR
 	if err != nil {
 		return nil, err
 	}
-	items, err := s.workOrderDTOs(ctx, res.Items)
-	if err != nil {
-		return nil, err
-	}
-	return gen.Sync200JSONResponse{Items: items, Removed: res.Removed,
+	return gen.Sync200JSONResponse{Items: mapItems(res.Items, s.workOrderDTO), Removed: res.Removed,
 		Cursor: strconv.FormatInt(res.Cursor, 10), HasMore: res.HasMore}, nil
 }

@@ -115,14 +115,11 @@ func (s *Server) InquiryToWorkOrder(ctx context.Context, req gen.InquiryToWorkOr
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.cfg.WorkOrders.Get(ctx, orderID)
+	o, err := s.cfg.WorkOrders.Read(ctx, orderID)
 	if err != nil {
 		return nil, err
 	}
-	dto, tag, err := s.oneWorkOrder(ctx, o)
-	if err != nil {
-		return nil, err
-	}
+	dto, tag := s.oneWorkOrder(o)
 	loc := "/v1/work-orders/" + o.ID.String()
 	return gen.InquiryToWorkOrder201JSONResponse{Body: dto, Headers: gen.InquiryToWorkOrder201ResponseHeaders{ETag: tag, Location: &loc}}, nil
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/fieldwork/fieldwork/api/gen"
 	"github.com/fieldwork/fieldwork/domain"
-	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/workorder"
 )
 
@@ -58,7 +57,8 @@ func minutesOf(m *int) nullable.Nullable[gen.Minutes] {
 	return nullableOf(&v)
 }
 
-func (s *Server) workOrderDTO(o workorder.Order, acts []custody.Action) gen.WorkOrder {
+func (s *Server) workOrderDTO(v workorder.View) gen.WorkOrder {
+	o := v.Order
 	now := s.cfg.Now()
 	sla := o.SLAAt(now)
 	d := o.Durations()
@@ -78,7 +78,7 @@ func (s *Server) workOrderDTO(o workorder.Order, acts []custody.Action) gen.Work
 		ClosedAt: nullableOf(o.Times.ClosedAt), CancelledAt: nullableOf(o.Times.CancelledAt),
 		AllowedActions: []gen.WorkOrderAction{},
 	}
-	for _, a := range workorder.AllowedActions(o) {
+	for _, a := range v.Allowed {
 		out.AllowedActions = append(out.AllowedActions, gen.WorkOrderAction(a))
 	}
 	if o.PurchaseDate != nil {
@@ -98,11 +98,13 @@ func (s *Server) workOrderDTO(o workorder.Order, acts []custody.Action) gen.Work
 		out.FarFromSite = ci.Far
 	}
 	out.Installations, out.Swaps = []gen.Installation{}, []gen.Swap{}
-	for _, a := range acts {
-		if a.Install {
-			out.Installations = append(out.Installations, installationDTO(a))
+	for _, w := range v.Work {
+		if w.Install {
+			out.Installations = append(out.Installations, gen.Installation{Id: w.ID, WorkOrderId: w.WorkOrderID, VehicleId: w.VehicleID,
+				TerminalId: w.TerminalID, SimId: w.SimID, PhotoIds: photoIDs(w.PhotoIDs), TechnicianId: w.TechnicianID, At: w.At})
 		} else {
-			out.Swaps = append(out.Swaps, swapDTO(a))
+			out.Swaps = append(out.Swaps, gen.Swap{Id: w.ID, WorkOrderId: w.WorkOrderID, VehicleId: w.VehicleID, Kind: gen.UnitKind(w.Kind),
+				OldId: w.OldID, NewId: w.NewID, Reason: w.Reason, PhotoIds: photoIDs(w.PhotoIDs), TechnicianId: w.TechnicianID, At: w.At})
 		}
 	}
 	out.Feedback = nullableOf[gen.Feedback](nil)
@@ -121,31 +123,9 @@ func (s *Server) workOrderDTO(o workorder.Order, acts []custody.Action) gen.Work
 	return out
 }
 
-// workOrderDTOs converts orders with their installations and swaps, read
-// for all of them in one query.
-func (s *Server) workOrderDTOs(ctx context.Context, orders []workorder.Order) ([]gen.WorkOrder, error) {
-	ids := make([]uuid.UUID, len(orders))
-	for i, o := range orders {
-		ids[i] = o.ID
-	}
-	acts, err := s.cfg.Custody.ForOrders(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]gen.WorkOrder, len(orders))
-	for i, o := range orders {
-		out[i] = s.workOrderDTO(o, acts[o.ID])
-	}
-	return out, nil
-}
-
 // oneWorkOrder converts one order and its ETag.
-func (s *Server) oneWorkOrder(ctx context.Context, o workorder.Order) (gen.WorkOrder, *string, error) {
-	dtos, err := s.workOrderDTOs(ctx, []workorder.Order{o})
-	if err != nil {
-		return gen.WorkOrder{}, nil, err
-	}
-	return dtos[0], etag(o.Version), nil
+func (s *Server) oneWorkOrder(v workorder.View) (gen.WorkOrder, *string) {
+	return s.workOrderDTO(v), etag(v.Version)
 }
 
 // newOrder reads a work order's creation body.
@@ -169,10 +149,7 @@ func (s *Server) CreateWorkOrder(ctx context.Context, req gen.CreateWorkOrderReq
 	if err != nil {
 		return nil, err
 	}
-	dto, tag, err := s.oneWorkOrder(ctx, o)
-	if err != nil {
-		return nil, err
-	}
+	dto, tag := s.oneWorkOrder(o)
 	loc := "/v1/work-orders/" + o.ID.String()
 	return gen.CreateWorkOrder201JSONResponse{Body: dto, Headers: gen.CreateWorkOrder201ResponseHeaders{ETag: tag, Location: &loc}}, nil
 }
@@ -202,23 +179,16 @@ func (s *Server) ListWorkOrders(ctx context.Context, req gen.ListWorkOrdersReque
 	if err != nil {
 		return nil, err
 	}
-	items, err := s.workOrderDTOs(ctx, page.Items)
-	if err != nil {
-		return nil, err
-	}
-	return gen.ListWorkOrders200JSONResponse{Items: items, NextCursor: nextCursor(page.Next)}, nil
+	return gen.ListWorkOrders200JSONResponse{Items: mapItems(page.Items, s.workOrderDTO), NextCursor: nextCursor(page.Next)}, nil
 }
 
 // GetWorkOrder returns one order with its ETag.
 func (s *Server) GetWorkOrder(ctx context.Context, req gen.GetWorkOrderRequestObject) (gen.GetWorkOrderResponseObject, error) {
-	o, err := s.cfg.WorkOrders.Get(ctx, req.Id)
+	o, err := s.cfg.WorkOrders.Read(ctx, req.Id)
 	if err != nil {
 		return nil, err
 	}
-	dto, tag, err := s.oneWorkOrder(ctx, o)
-	if err != nil {
-		return nil, err
-	}
+	dto, tag := s.oneWorkOrder(o)
 	return gen.GetWorkOrder200JSONResponse{Body: dto, Headers: gen.GetWorkOrder200ResponseHeaders{ETag: tag}}, nil
 }
 
@@ -238,10 +208,7 @@ func (s *Server) UpdateWorkOrder(ctx context.Context, req gen.UpdateWorkOrderReq
 	if err != nil {
 		return nil, err
 	}
-	dto, tag, err := s.oneWorkOrder(ctx, o)
-	if err != nil {
-		return nil, err
-	}
+	dto, tag := s.oneWorkOrder(o)
 	return gen.UpdateWorkOrder200JSONResponse{Body: dto, Headers: gen.UpdateWorkOrder200ResponseHeaders{ETag: tag}}, nil
 }
 
@@ -251,7 +218,8 @@ func (s *Server) transition(ctx context.Context, id uuid.UUID, ifMatch *string, 
 	if err != nil {
 		return gen.WorkOrder{}, nil, err
 	}
-	return s.oneWorkOrder(ctx, o)
+	dto, tag := s.oneWorkOrder(o)
+	return dto, tag, nil
 }
 
 // ApproveWorkOrder is the manager's approval.

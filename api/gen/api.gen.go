@@ -161,6 +161,30 @@ func (e Channel) Valid() bool {
 	}
 }
 
+// Defines values for ComplaintAction.
+const (
+	ComplaintActionAcknowledge ComplaintAction = "acknowledge"
+	ComplaintActionClose       ComplaintAction = "close"
+	ComplaintActionReopen      ComplaintAction = "reopen"
+	ComplaintActionResolve     ComplaintAction = "resolve"
+)
+
+// Valid indicates whether the value is a known member of the ComplaintAction enum.
+func (e ComplaintAction) Valid() bool {
+	switch e {
+	case ComplaintActionAcknowledge:
+		return true
+	case ComplaintActionClose:
+		return true
+	case ComplaintActionReopen:
+		return true
+	case ComplaintActionResolve:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ComplaintCategory.
 const (
 	ComplaintCategoryBilling         ComplaintCategory = "billing"
@@ -1016,8 +1040,11 @@ type CheckIn struct {
 
 // Complaint defines model for Complaint.
 type Complaint struct {
-	AcknowledgeBy    Timestamp                            `json:"acknowledge_by"`
-	AcknowledgedAt   nullable.Nullable[NullableTimestamp] `json:"acknowledged_at"`
+	AcknowledgeBy  Timestamp                            `json:"acknowledge_by"`
+	AcknowledgedAt nullable.Nullable[NullableTimestamp] `json:"acknowledged_at"`
+
+	// AllowedActions What the caller may do to the complaint now, as its role and the complaint's status allow. Each action listed succeeds with a valid body and If-Match; any other is refused (403, 404 or 409). Clients draw their buttons from it.
+	AllowedActions   []ComplaintAction                    `json:"allowed_actions"`
 	Category         ComplaintCategory                    `json:"category"`
 	Channel          Channel                              `json:"channel"`
 	ClosedAt         nullable.Nullable[NullableTimestamp] `json:"closed_at"`
@@ -1043,6 +1070,9 @@ type Complaint struct {
 	Version     int32                                `json:"version"`
 	WorkOrderId nullable.Nullable[Uuid]              `json:"work_order_id"`
 }
+
+// ComplaintAction defines model for ComplaintAction.
+type ComplaintAction string
 
 // ComplaintCategory defines model for ComplaintCategory.
 type ComplaintCategory string
@@ -1525,7 +1555,7 @@ type Priority string
 
 // Problem An RFC 9457 problem.
 type Problem struct {
-	// AllowedActions On a 409 for a lifecycle action, what the state allows now.
+	// AllowedActions On a 409 for a lifecycle action, what the caller may do now.
 	AllowedActions *[]WorkOrderAction `json:"allowed_actions,omitempty"`
 
 	// CurrentState On a 409 for a lifecycle action, the order's state.
@@ -1944,7 +1974,7 @@ type WebhookCreate struct {
 
 // WorkOrder defines model for WorkOrder.
 type WorkOrder struct {
-	// AllowedActions What the order's state allows now (the caller's role may allow less).
+	// AllowedActions What the caller may do to the order now, as its role, its relation to the order, the order's state and what was recorded on it (every vehicle of an install fitted before completing) allow. Each action listed succeeds with a valid body and If-Match; any other is refused (403, 404 or 409). Clients draw their buttons from it.
 	AllowedActions []WorkOrderAction                    `json:"allowed_actions"`
 	ApprovedAt     nullable.Nullable[NullableTimestamp] `json:"approved_at"`
 	ArrivedAt      nullable.Nullable[NullableTimestamp] `json:"arrived_at"`

@@ -244,31 +244,50 @@ func (s *Service) visible(ctx context.Context, id uuid.UUID) (domain.Actor, Comp
 	return actor, c, nil
 }
 
-// Get returns a complaint with its timeline.
-func (s *Service) Get(ctx context.Context, id uuid.UUID) (Complaint, []domain.Event, error) {
-	_, c, err := s.visible(ctx, id)
-	if err != nil {
-		return Complaint{}, nil, err
-	}
-	evs, err := s.events.For(ctx, id)
-	return c, evs, err
+// View is a complaint as one caller reads it: with the actions that caller
+// may take now and, when read alone, its timeline.
+type View struct {
+	Complaint
+	Events  []domain.Event
+	Allowed []Action
 }
 
-// List pages through complaints.
-func (s *Service) List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Complaint], error) {
+// Get returns a complaint with its timeline.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (View, error) {
+	actor, c, err := s.visible(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	evs, err := s.events.For(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	return View{Complaint: c, Events: evs, Allowed: AllowedActions(actor, c)}, nil
+}
+
+// List pages through complaints, without their timelines.
+func (s *Service) List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[View], error) {
 	actor, err := domain.MustActor(ctx)
 	if err != nil {
-		return domain.Page[Complaint]{}, err
+		return domain.Page[View]{}, err
 	}
 	switch {
 	case actor.IsStaff():
 	case actor.Role == domain.RoleCustomer:
 		f.CustomerID = actor.CustomerID
 	default:
-		return domain.Page[Complaint]{}, domain.Forbidden("this role does not read complaints")
+		return domain.Page[View]{}, domain.Forbidden("this role does not read complaints")
 	}
 	f.Now = s.clock.Now()
-	return s.repo.List(ctx, f, p.Normalize())
+	page, err := s.repo.List(ctx, f, p.Normalize())
+	if err != nil {
+		return domain.Page[View]{}, err
+	}
+	out := domain.Page[View]{Items: make([]View, len(page.Items)), Next: page.Next}
+	for i, c := range page.Items {
+		out.Items[i] = View{Complaint: c, Allowed: AllowedActions(actor, c)}
+	}
+	return out, nil
 }
 
 // Action is a step of a complaint's handling.
@@ -281,6 +300,9 @@ const (
 	Close       Action = "close"
 	Reopen      Action = "reopen"
 )
+
+// Actions lists every action in the order of handling.
+var Actions = []Action{Acknowledge, Resolve, Close, Reopen}
 
 var from = map[Action][]Status{
 	Acknowledge: {Open},
@@ -307,6 +329,31 @@ func mayAct(a domain.Actor, c Complaint, act Action) bool {
 	return a.IsStaff()
 }
 
+// Can is the one rule for who may do what to a visible complaint now: Act
+// authorizes every step with it, and AllowedActions lists what it admits.
+// It answers nil, a 403 by role, or a 409 by state.
+func Can(a domain.Actor, c Complaint, act Action) error {
+	if !mayAct(a, c, act) {
+		return domain.Forbidden("your role may not %s this complaint", act)
+	}
+	if !slices.Contains(from[act], c.Status) {
+		return domain.Conflict("a complaint that is %s allows no %s", c.Status, act)
+	}
+	return nil
+}
+
+// AllowedActions are the actions the actor may take on a visible complaint
+// now: exactly those that Can allows.
+func AllowedActions(a domain.Actor, c Complaint) []Action {
+	out := []Action{}
+	for _, act := range Actions {
+		if Can(a, c, act) == nil {
+			out = append(out, act)
+		}
+	}
+	return out
+}
+
 // Act performs a step: 404 when invisible, 403 by role, 409 by state, then
 // If-Match (428, 412), then input (422), as for work orders.
 func (s *Service) Act(ctx context.Context, id uuid.UUID, version *int, st Step) (Complaint, error) {
@@ -316,11 +363,8 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, version *int, st Step) 
 		if err != nil {
 			return err
 		}
-		if !mayAct(actor, c, st.Action) {
-			return domain.Forbidden("your role may not %s this complaint", st.Action)
-		}
-		if !slices.Contains(from[st.Action], c.Status) {
-			return domain.Conflict("a complaint that is %s allows no %s", c.Status, st.Action)
+		if err := Can(actor, c, st.Action); err != nil {
+			return err
 		}
 		if version == nil {
 			return &domain.Error{Kind: domain.KindPreconditionRequired, Detail: "send If-Match with the complaint's current ETag"}

@@ -252,9 +252,3 @@ func conflictOr(err error, format string, args ...any) error {
 	}
 	return domain.Conflict(format, args...)
 }
-
-// ForOrders lists the installations and swaps of orders the caller has
-// already been allowed to see, in one query.
-func (s *Service) ForOrders(ctx context.Context, orderIDs []uuid.UUID) (map[uuid.UUID][]Action, error) {
-	return s.repo.Actions(ctx, orderIDs)
-}

@@ -121,7 +121,7 @@ func (s *Service) RecordLocation(ctx context.Context, p Position, recordedAt tim
 
 // SyncResult is one answer to the technician app's sync.
 type SyncResult struct {
-	Items   []Order
+	Items   []View
 	Removed []uuid.UUID
 	Cursor  int64
 	HasMore bool
@@ -154,10 +154,14 @@ func (s *Service) Sync(ctx context.Context, cursor *int64) (SyncResult, error) {
 				return err
 			}
 			items, err := s.repo.OpenAssigned(ctx, actor.UserID, SyncLimit+1)
-			res = SyncResult{Items: items, Removed: []uuid.UUID{}, Cursor: max}
-			if len(items) > SyncLimit {
-				res.Items, res.HasMore, res.Cursor = items[:SyncLimit], true, items[SyncLimit-1].ChangeSeq
+			if err != nil {
+				return err
 			}
+			res = SyncResult{Removed: []uuid.UUID{}, Cursor: max}
+			if len(items) > SyncLimit {
+				items, res.HasMore, res.Cursor = items[:SyncLimit], true, items[SyncLimit-1].ChangeSeq
+			}
+			res.Items, err = s.views(ctx, items)
 			return err
 		})
 		return res, err
@@ -166,17 +170,21 @@ func (s *Service) Sync(ctx context.Context, cursor *int64) (SyncResult, error) {
 	if err != nil {
 		return SyncResult{}, err
 	}
-	res := SyncResult{Items: []Order{}, Removed: []uuid.UUID{}, Cursor: *cursor}
+	res := SyncResult{Removed: []uuid.UUID{}, Cursor: *cursor}
 	if len(changed) > SyncLimit {
 		changed, res.HasMore = changed[:SyncLimit], true
 	}
+	mine := []Order{}
 	for _, o := range changed {
 		if o.TechnicianID == actor.UserID {
-			res.Items = append(res.Items, o)
+			mine = append(mine, o)
 		} else {
 			res.Removed = append(res.Removed, o.ID)
 		}
 		res.Cursor = o.ChangeSeq
+	}
+	if res.Items, err = s.views(ctx, mine); err != nil {
+		return SyncResult{}, err
 	}
 	return res, nil
 }

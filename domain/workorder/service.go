@@ -76,9 +76,6 @@ type Directory interface {
 	Technician(ctx context.Context, id uuid.UUID) (Technician, error)
 	Technicians(ctx context.Context) ([]Technician, error)
 	OpenOrderCounts(ctx context.Context) (map[uuid.UUID]int, error)
-	// InstalledVehicles lists the vehicles an installation was recorded for
-	// on the order.
-	InstalledVehicles(ctx context.Context, orderID uuid.UUID) ([]uuid.UUID, error)
 	// Warranty is the warranty, on day, of the terminal installed on a vehicle.
 	Warranty(ctx context.Context, vehicleID uuid.UUID, day time.Time) (WarrantySnapshot, error)
 	// BillTotal is what the customer pays for the order, in fen.
@@ -99,6 +96,7 @@ type Callbacks interface {
 // Service runs the work-order lifecycle.
 type Service struct {
 	repo      Repository
+	custody   Custody
 	callbacks Callbacks
 	notifier  Notifier
 	dir       Directory
@@ -109,9 +107,10 @@ type Service struct {
 }
 
 // NewService wires the work-order service.
-func NewService(repo Repository, dir Directory, callbacks Callbacks, notifier Notifier, tx domain.Transactor, events domain.EventStore,
-	clock domain.Clock, sla SLATerms) *Service {
-	return &Service{repo: repo, dir: dir, callbacks: callbacks, notifier: notifier, tx: tx, events: events, clock: clock, sla: sla}
+func NewService(repo Repository, dir Directory, custody Custody, callbacks Callbacks, notifier Notifier, tx domain.Transactor,
+	events domain.EventStore, clock domain.Clock, sla SLATerms) *Service {
+	return &Service{repo: repo, dir: dir, custody: custody, callbacks: callbacks, notifier: notifier, tx: tx, events: events, clock: clock,
+		sla: sla}
 }
 
 // Clock is the service's clock, for callers that judge SLA at "now".
@@ -135,19 +134,19 @@ type NewOrder struct {
 }
 
 // Create records an install or repair request.
-func (s *Service) Create(ctx context.Context, in NewOrder) (Order, error) {
+func (s *Service) Create(ctx context.Context, in NewOrder) (View, error) {
 	actor, err := domain.MustActor(ctx)
 	if err != nil {
-		return Order{}, err
+		return View{}, err
 	}
 	switch {
 	case actor.IsStaff():
 	case actor.Role == domain.RoleCustomer:
 		if in.CustomerID != actor.CustomerID {
-			return Order{}, domain.Invalid("customer_id", "a customer user may only request work for its own customer")
+			return View{}, domain.Invalid("customer_id", "a customer user may only request work for its own customer")
 		}
 	default:
-		return Order{}, domain.Forbidden("this role may not create work orders")
+		return View{}, domain.Forbidden("this role may not create work orders")
 	}
 	now := s.clock.Now()
 	o := Order{ID: domain.NewID(), Type: in.Type, Status: Requested, Version: 1, CustomerID: in.CustomerID,
@@ -192,7 +191,7 @@ func (s *Service) Create(ctx context.Context, in NewOrder) (Order, error) {
 		fe.Add("purchase_date", "is in the future")
 	}
 	if err := fe.Err(); err != nil {
-		return Order{}, err
+		return View{}, err
 	}
 	s.sla.deadlines(&o)
 
@@ -231,9 +230,10 @@ func (s *Service) Create(ctx context.Context, in NewOrder) (Order, error) {
 		}))
 	})
 	if err != nil {
-		return Order{}, fmt.Errorf("create work order: %w", err)
+		return View{}, fmt.Errorf("create work order: %w", err)
 	}
-	return o, nil
+	// A new order has no unit work yet.
+	return View{Order: o, Allowed: AllowedActions(actor, o, Facts{})}, nil
 }
 
 func validSite(fe *domain.FieldErrors, s Site) Site {
@@ -292,26 +292,31 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Order, error) {
 	return o, nil
 }
 
-// List pages through the orders the actor may see.
-func (s *Service) List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Order], error) {
+// List pages through the orders the actor may see, as the actor sees them.
+func (s *Service) List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[View], error) {
 	actor, err := domain.MustActor(ctx)
 	if err != nil {
-		return domain.Page[Order]{}, err
+		return domain.Page[View]{}, err
 	}
 	switch actor.Role {
 	case domain.RoleCustomer:
 		if f.CustomerID != uuid.Nil && f.CustomerID != actor.CustomerID {
-			return domain.Page[Order]{Items: []Order{}}, nil
+			return domain.Page[View]{Items: []View{}}, nil
 		}
 		f.CustomerID = actor.CustomerID
 	case domain.RoleTechnician:
 		f.VisibleTo = actor.UserID
 	}
 	if f.SLA != "" && f.SLA != "breached" && f.SLA != "at_risk" {
-		return domain.Page[Order]{}, domain.Invalid("sla", "must be breached or at_risk")
+		return domain.Page[View]{}, domain.Invalid("sla", "must be breached or at_risk")
 	}
 	f.Now = s.clock.Now()
-	return s.repo.List(ctx, f, p.Normalize())
+	page, err := s.repo.List(ctx, f, p.Normalize())
+	if err != nil {
+		return domain.Page[View]{}, err
+	}
+	items, err := s.views(ctx, page.Items)
+	return domain.Page[View]{Items: items, Next: page.Next}, err
 }
 
 // Events returns the order's timeline, oldest first.
@@ -332,17 +337,21 @@ type Edit struct {
 }
 
 // Edit changes an order's details (staff) while it is not completed.
-func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit) (Order, error) {
-	allowed := func(actor domain.Actor, o Order) error {
+func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit) (View, error) {
+	allowed := func(ctx context.Context, actor domain.Actor, o Order) error {
 		if !actor.IsStaff() {
 			return domain.Forbidden("only staff may edit work orders")
 		}
 		if !o.Status.Open() {
-			return stateConflict(o, "edited")
+			f, err := s.facts(ctx, o)
+			if err != nil {
+				return err
+			}
+			return stateConflict(o, "edited", AllowedActions(actor, o, f))
 		}
 		return nil
 	}
-	return s.change(ctx, id, version, allowed, func(_ context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
+	return s.changeView(ctx, id, version, allowed, func(_ context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
 		var fe domain.FieldErrors
 		changes := map[string]any{}
 		if in.Description != nil {
@@ -376,34 +385,23 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit)
 	})
 }
 
-// Transition performs a lifecycle action.
-func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c Command) (Order, error) {
-	allowed := func(actor domain.Actor, o Order) error {
-		if !mayAct(actor, o, c) {
-			return domain.Forbidden("your role may not %s this work order", c.Action)
+// Transition performs a lifecycle action, if the rule that lists the
+// actor's allowed actions admits it.
+func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c Command) (View, error) {
+	allowed := func(ctx context.Context, actor domain.Actor, o Order) error {
+		f, err := s.facts(ctx, o)
+		if err != nil {
+			return err
 		}
-		if !stateAllows(o, c.Action) {
-			return stateConflict(o, string(c.Action))
-		}
-		return nil
+		return judge(actor, o, f, c)
 	}
-	return s.change(ctx, id, version, allowed, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
+	return s.changeView(ctx, id, version, allowed, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
 		if c.Action == Assign && c.Contractor == nil || c.Action == Reopen && c.TechnicianID != uuid.Nil {
 			if err := s.checkTechnician(ctx, c.TechnicianID); err != nil {
 				return "", nil, err
 			}
 		}
 		switch {
-		case c.Action == Complete && o.Type == Install:
-			done, err := s.dir.InstalledVehicles(ctx, o.ID)
-			if err != nil {
-				return "", nil, err
-			}
-			for _, v := range o.VehicleIDs {
-				if !slices.Contains(done, v) {
-					return "", nil, domain.Conflict("vehicle %s has no installation recorded; record one for every vehicle before completing", v)
-				}
-			}
 		case c.Action == Approve && o.Type == Repair && len(o.VehicleIDs) == 1:
 			w, err := s.dir.Warranty(ctx, o.VehicleIDs[0], now)
 			if err != nil {
@@ -449,10 +447,11 @@ func (s *Service) checkTechnician(ctx context.Context, id uuid.UUID) error {
 	return nil
 }
 
-// stateConflict is the 409 naming the current state and what it allows.
-func stateConflict(o Order, what string) error {
+// stateConflict is the 409 naming the current state and what the caller
+// may do now.
+func stateConflict(o Order, what string, allowedNow []Action) error {
 	allowed := []string{}
-	for _, a := range AllowedActions(o) {
+	for _, a := range allowedNow {
 		allowed = append(allowed, string(a))
 	}
 	return &domain.Error{Kind: domain.KindConflict,
@@ -465,7 +464,7 @@ func stateConflict(o Order, what string) error {
 // the order of RFC 9110 §13.2.1: the request must be one that would succeed
 // (visible 404, role 403, state 409) before its precondition is judged
 // (If-Match 428, 412). fn returning no event type changes nothing.
-func (s *Service) change(ctx context.Context, id uuid.UUID, version *int, allowed func(actor domain.Actor, o Order) error,
+func (s *Service) change(ctx context.Context, id uuid.UUID, version *int, allowed func(ctx context.Context, actor domain.Actor, o Order) error,
 	fn func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error)) (Order, error) {
 	actor, err := domain.MustActor(ctx)
 	if err != nil {
@@ -484,7 +483,7 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, version *int, allowe
 		if !ok {
 			return domain.NotFound("work order")
 		}
-		if err := allowed(actor, o); err != nil {
+		if err := allowed(ctx, actor, o); err != nil {
 			return err
 		}
 		if version == nil {
@@ -516,6 +515,16 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, version *int, allowe
 		return Order{}, fmt.Errorf("work order %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// changeView is change, the order shown as the actor sees it after.
+func (s *Service) changeView(ctx context.Context, id uuid.UUID, version *int, allowed func(ctx context.Context, actor domain.Actor, o Order) error,
+	fn func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error)) (View, error) {
+	o, err := s.change(ctx, id, version, allowed, fn)
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(ctx, o)
 }
 
 // GiveFeedback records the customer's rating of completed work, once. Only a

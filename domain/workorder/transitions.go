@@ -65,17 +65,6 @@ func stateAllows(o Order, a Action) bool {
 	return slices.Contains(from[a], o.Status)
 }
 
-// AllowedActions are the actions the order's state admits now.
-func AllowedActions(o Order) []Action {
-	var out []Action
-	for _, a := range Actions {
-		if stateAllows(o, a) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
 // Checklist is the pre-departure check (出发前检查).
 type Checklist struct {
 	DetailsVerified, ToolsReady, PartsReady bool

@@ -104,16 +104,6 @@ func (s Directory) OpenOrderCounts(ctx context.Context) (map[uuid.UUID]int, erro
 	return out, nil
 }
 
-// InstalledVehicles lists the vehicles with an installation recorded on the order.
-func (s Directory) InstalledVehicles(ctx context.Context, orderID uuid.UUID) ([]uuid.UUID, error) {
-	var ids []uuid.UUID
-	err := s.db.conn(ctx).Model(&custodyActionRow{}).Where("work_order_id = ? AND action = 'install'", orderID).Pluck("vehicle_id", &ids).Error
-	if err != nil {
-		return nil, fmt.Errorf("installed vehicles: %w", err)
-	}
-	return ids, nil
-}
-
 // Warranty is the warranty on day of the terminal installed on a vehicle.
 func (s Directory) Warranty(ctx context.Context, vehicleID uuid.UUID, day time.Time) (workorder.WarrantySnapshot, error) {
 	c := s.db.Custody()

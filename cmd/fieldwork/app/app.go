@@ -125,7 +125,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	notifier := notify.NewService(db.Notifications(), queue, &infranotify.Sender{Client: &http.Client{Timeout: 15 * time.Second},
 		SMSURL: cfg.SMSURL, SMSKey: cfg.SMSKey, Logger: logger.With("component", "sms"), Now: cfg.Clock.Now}, db, cfg.Clock)
 	callbacks := callback.NewService(db.Callbacks(), notifyAdapter{notifier}, db, events, cfg.Clock)
-	orders := workorder.NewService(db.WorkOrders(), db.Directory(), callbacks, notifyAdapter{notifier}, db, events, cfg.Clock, cfg.SLA)
+	orders := workorder.NewService(db.WorkOrders(), db.Directory(), &unitWork{db.Custody()}, callbacks, notifyAdapter{notifier}, db, events, cfg.Clock, cfg.SLA)
 	photos := newPhotos(db, blobs, orders, cfg.Clock)
 	idem := db.Idempotency()
 	reg := jobs.NewRegistration()

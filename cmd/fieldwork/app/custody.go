@@ -43,6 +43,31 @@ func (f billingOrders) Order(ctx context.Context, id uuid.UUID) (billing.Order, 
 		Open: o.Status != workorder.Closed && o.Status != workorder.Cancelled, InWarranty: o.Warranty != nil && o.Warranty.InWarranty}, nil
 }
 
+// unitWork tells the work-order service what custody recorded on its
+// orders. The service asks only about orders it has let the actor see.
+type unitWork struct{ repo custody.Repository }
+
+var _ workorder.Custody = (*unitWork)(nil)
+
+// UnitWork implements workorder.Custody.
+func (u *unitWork) UnitWork(ctx context.Context, orderIDs []uuid.UUID) (map[uuid.UUID][]workorder.UnitWork, error) {
+	acts, err := u.repo.Actions(ctx, orderIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID][]workorder.UnitWork, len(acts))
+	for id, as := range acts {
+		ws := make([]workorder.UnitWork, len(as))
+		for i, a := range as {
+			ws[i] = workorder.UnitWork{ID: a.ID, WorkOrderID: a.WorkOrderID, Install: a.Install, Kind: string(a.Kind), VehicleID: a.VehicleID,
+				TerminalID: a.TerminalID, SimID: a.SimID, OldID: a.OldID, NewID: a.NewID, Reason: a.Reason, PhotoIDs: a.PhotoIDs,
+				TechnicianID: a.TechnicianID, At: a.At}
+		}
+		out[id] = ws
+	}
+	return out, nil
+}
+
 // plates tells custody a vehicle's plate for the label of a unit taken back.
 type plates struct{ db *store.DB }
 
