@@ -246,6 +246,41 @@ func TestLogin_StrangersCannotLockAUserOutOfItsKnownAddress(t *testing.T) {
 	}, trustProxy)
 }
 
+// A login racing the disabling of its user must never leave a working
+// token: either the login sees the user disabled, or its session is
+// refused by the check of every request.
+func TestLogin_RacingADisableLeavesNoWorkingToken(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		const rounds = 20
+		won := 0
+		for range rounds {
+			u := e.createUserWithoutLogin(t, domain.RoleTechnician)
+			out := e.concurrently(t, []req{
+				loginReq(u.Username, "password-"+u.Username),
+				{method: "PATCH", path: "/v1/users/" + u.ID.String(), token: e.admin, body: map[string]any{"disabled": true}},
+			})
+			out[1].expect(t, 200)
+			if out[0].Status != 200 {
+				out[0].expect(t, 401)
+				continue
+			}
+			won++
+			var tp tokenPair
+			out[0].decode(t, &tp)
+			e.do(t, req{method: "GET", path: "/v1/me", token: tp.AccessToken}).expect(t, 401)
+			e.do(t, refreshReq(tp.RefreshToken)).expect(t, 401)
+		}
+		t.Logf("%d of %d logins got a token", won, rounds)
+	})
+}
+
+func TestLogin_LimitsAreConfigurable(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		e.do(t, loginReq("admin", "wrong-password")).expect(t, 401)
+		e.do(t, loginReq("admin", "wrong-password")).expect(t, 429)
+	}, func(c *app.Config) { c.LoginMaxPerUser = 1 })
+}
+
 func TestRefresh_RotatesAndTheOldTokenStopsAfterTheGrace(t *testing.T) {
 	eachFooting(t, func(t *testing.T, e *env) {
 		first := e.login("admin", adminPassword)

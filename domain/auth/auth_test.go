@@ -218,6 +218,56 @@ func TestLogin_StalePendingAttemptsAreFailures(t *testing.T) {
 	}
 }
 
+// principalRepo answers the session check of Authenticate.
+type principalRepo struct {
+	auth.Repository
+	p auth.Principal
+}
+
+func (r principalRepo) Principal(context.Context, uuid.UUID) (auth.Principal, error) { return r.p, nil }
+
+// fixedTokens parses every access token into the same claims.
+type fixedTokens struct {
+	auth.Tokens
+	c auth.AccessClaims
+}
+
+func (f fixedTokens) ParseAccess(string, time.Time) (auth.AccessClaims, error) { return f.c, nil }
+
+// Disabling a user revokes its sessions too, so only the user's own flag
+// stops a session that escaped the revocation (a login committing while the
+// disable ran).
+func TestAuthenticate_RefusesADisabledUserWithALiveSession(t *testing.T) {
+	userID := uuid.New()
+	c := auth.AccessClaims{UserID: userID, SessionID: uuid.New()}
+	for name, tt := range map[string]struct {
+		p    auth.Principal
+		want bool
+	}{
+		"live":     {auth.Principal{UserID: userID, Role: domain.RoleTechnician}, true},
+		"disabled": {auth.Principal{UserID: userID, Role: domain.RoleTechnician, Disabled: true}, false},
+		"revoked":  {auth.Principal{UserID: userID, Role: domain.RoleTechnician, Revoked: true}, false},
+		"other":    {auth.Principal{UserID: uuid.New(), Role: domain.RoleTechnician}, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, err := auth.NewService(principalRepo{p: tt.p}, &countingVerifier{}, fixedTokens{c: c}, noTx{}, fixedClock{time.Now()}, auth.DefaultConfig())
+			if err != nil {
+				t.Fatal(err)
+			}
+			actor, err := s.Authenticate(context.Background(), "token")
+			if tt.want {
+				if err != nil || actor.UserID != userID || actor.SessionID != c.SessionID {
+					t.Fatalf("actor %+v, err %v", actor, err)
+				}
+				return
+			}
+			if !errors.Is(err, domain.ErrUnauthenticated) {
+				t.Fatalf("actor %+v, err %v; want unauthenticated", actor, err)
+			}
+		})
+	}
+}
+
 func TestNewService_RefusesLongAccessTokens(t *testing.T) {
 	cfg := auth.DefaultConfig()
 	cfg.AccessTTL = 16 * time.Minute
