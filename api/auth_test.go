@@ -3,11 +3,14 @@ package api_test
 import (
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/fieldwork/fieldwork/cmd/fieldwork/app"
 	"github.com/fieldwork/fieldwork/domain"
@@ -80,10 +83,192 @@ func TestLogin_429_AfterFiveFailuresForOneUsername(t *testing.T) {
 
 func TestLogin_429_AfterTwentyFailuresFromOneAddress(t *testing.T) {
 	eachFooting(t, func(t *testing.T, e *env) {
+		newcomer := e.createUserWithoutLogin(t, domain.RoleDispatcher).Username
 		for i := 0; i < 20; i++ {
 			e.do(t, loginReq(fmt.Sprintf("ghost%d", i), "wrong-password")).expect(t, 401)
 		}
-		e.do(t, loginReq("admin", adminPassword)).expect(t, 429)
+		r := e.do(t, loginReq(newcomer, "password-"+newcomer)).expect(t, 429)
+		checkRetryAfter(t, r)
+		// The admin logged in from this address before: the strangers behind
+		// it can't lock it out.
+		e.login("admin", adminPassword)
+	})
+}
+
+// loginFrom is a login request from a client address, through a trusted proxy.
+func loginFrom(address, username, password string) req {
+	r := loginReq(username, password)
+	r.header = map[string]string{"X-Forwarded-For": address}
+	return r
+}
+
+func trustProxy(c *app.Config) { c.TrustProxy = true }
+
+func checkRetryAfter(t *testing.T, r response) {
+	t.Helper()
+	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	if err != nil || secs < 1 || secs > 15*60 {
+		t.Fatalf("Retry-After %q", r.Header.Get("Retry-After"))
+	}
+}
+
+// createUserWithoutLogin creates a user that has never logged in, so no
+// address is known for it; its password is "password-" and its username.
+func (e *env) createUserWithoutLogin(t *testing.T, role domain.Role) user {
+	t.Helper()
+	userSeq.Lock()
+	userSeq.n++
+	name := fmt.Sprintf("%s%d", role, userSeq.n)
+	userSeq.Unlock()
+	body := map[string]any{"username": name, "password": "password-" + name, "display_name": "User " + name, "role": role}
+	var u struct{ ID uuid.UUID }
+	e.do(t, req{method: "POST", path: "/v1/users", token: e.admin, body: body}).expect(t, 201).decode(t, &u)
+	return user{ID: u.ID, Username: name}
+}
+
+// concurrently sends every request at once, from goroutines released
+// together, and checks the answers against the spec afterwards.
+func (e *env) concurrently(t *testing.T, reqs []req) []response {
+	t.Helper()
+	hrs := make([]*http.Request, len(reqs))
+	for i, r := range reqs {
+		hrs[i] = e.buildRequest(t, r)
+	}
+	out := make([]response, len(reqs))
+	errs := make([]error, len(reqs))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range hrs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			out[i], errs[i] = e.send(hrs[i])
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i := range hrs {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		e.checkSpec(t, hrs[i], out[i])
+	}
+	return out
+}
+
+// Every attempt is reserved, atomically with the count, before its password
+// is checked: of 40 wrong passwords at once, only the limit reach the check.
+func TestLogin_ConcurrentFailuresStopAtTheLimits(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		victim := e.createUserWithoutLogin(t, domain.RoleDispatcher).Username
+		const n = 40
+		for _, tt := range []struct {
+			name string
+			req  func(i int) req
+			max  int
+		}{
+			{"one username from one address", func(int) req { return loginFrom("198.51.100.7", victim, "wrong-password") }, 5},
+			{"one username from many addresses", func(i int) req { return loginFrom(fmt.Sprintf("203.0.113.%d", i+1), victim+"x", "wrong-password") }, 5},
+			{"many usernames from one address", func(i int) req { return loginFrom("192.0.2.1", fmt.Sprintf("ghost%d", i), "wrong-password") }, 20},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				reqs := make([]req, n)
+				for i := range reqs {
+					reqs[i] = tt.req(i)
+				}
+				got := map[int]int{}
+				for _, r := range e.concurrently(t, reqs) {
+					got[r.Status]++
+					if r.Status == 429 {
+						checkRetryAfter(t, r)
+					}
+				}
+				if got[401] != tt.max || got[429] != n-tt.max {
+					t.Fatalf("answers %v; want %d × 401 and the rest 429", got, tt.max)
+				}
+			})
+		}
+	}, trustProxy)
+}
+
+// Right passwords are counted while they are checked too, but an attempt
+// that finds the limit held only by attempts still being checked waits for
+// them, and those that succeed release their reservations.
+func TestLogin_ConcurrentRightPasswordsAllSucceed(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		u := e.createUserWithoutLogin(t, domain.RoleDispatcher).Username
+		reqs := make([]req, 20)
+		for i := range reqs {
+			reqs[i] = loginFrom("198.51.100.9", u, "password-"+u)
+		}
+		for _, r := range e.concurrently(t, reqs) {
+			if r.Status != 200 {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+		}
+		// Nothing of them is left to count against the next attempts.
+		e.do(t, loginFrom("198.51.100.10", u, "wrong-password")).expect(t, 401)
+		e.do(t, loginFrom("198.51.100.10", u, "password-"+u)).expect(t, 200)
+	}, trustProxy, func(c *app.Config) { c.LoginMaxPerUser = 2 })
+}
+
+// Strangers can't lock a user out of an address it logged in from lately,
+// while they still get no more guesses than before.
+func TestLogin_StrangersCannotLockAUserOutOfItsKnownAddress(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		// The admin logged in from 127.0.0.1 when the test began.
+		for range 5 {
+			e.do(t, loginFrom("203.0.113.66", "admin", "wrong-password")).expect(t, 401)
+		}
+		checkRetryAfter(t, e.do(t, loginFrom("203.0.113.66", "admin", adminPassword)).expect(t, 429))
+		checkRetryAfter(t, e.do(t, loginFrom("203.0.113.67", "admin", adminPassword)).expect(t, 429))
+		e.login("admin", adminPassword)
+
+		// An office behind one address: a colleague who logged in from it
+		// before keeps working after strangers there trip the address limit.
+		colleague := e.createUserWithoutLogin(t, domain.RoleDispatcher).Username
+		newcomer := e.createUserWithoutLogin(t, domain.RoleDispatcher).Username
+		e.do(t, loginFrom("192.0.2.80", colleague, "password-"+colleague)).expect(t, 200)
+		for i := range 20 {
+			e.do(t, loginFrom("192.0.2.80", fmt.Sprintf("ghost%d", i), "wrong-password")).expect(t, 401)
+		}
+		e.do(t, loginFrom("192.0.2.80", newcomer, "password-"+newcomer)).expect(t, 429)
+		e.do(t, loginFrom("192.0.2.80", colleague, "password-"+colleague)).expect(t, 200)
+
+		// From its known address a user still gets only five guesses.
+		for range 5 {
+			e.do(t, loginFrom("192.0.2.80", colleague, "wrong-password")).expect(t, 401)
+		}
+		e.do(t, loginFrom("192.0.2.80", colleague, "password-"+colleague)).expect(t, 429)
+	}, trustProxy)
+}
+
+// A login racing the disabling of its user must never leave a working
+// token: either the login sees the user disabled, or its session is
+// refused by the check of every request.
+func TestLogin_RacingADisableLeavesNoWorkingToken(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		const rounds = 20
+		won := 0
+		for range rounds {
+			u := e.createUserWithoutLogin(t, domain.RoleTechnician)
+			out := e.concurrently(t, []req{
+				loginReq(u.Username, "password-"+u.Username),
+				{method: "PATCH", path: "/v1/users/" + u.ID.String(), token: e.admin, body: map[string]any{"disabled": true}},
+			})
+			out[1].expect(t, 200)
+			if out[0].Status != 200 {
+				out[0].expect(t, 401)
+				continue
+			}
+			won++
+			var tp tokenPair
+			out[0].decode(t, &tp)
+			e.do(t, req{method: "GET", path: "/v1/me", token: tp.AccessToken}).expect(t, 401)
+			e.do(t, refreshReq(tp.RefreshToken)).expect(t, 401)
+		}
+		t.Logf("%d of %d logins got a token", won, rounds)
 	})
 }
 

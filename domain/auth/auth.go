@@ -48,10 +48,21 @@ type Principal struct {
 	Revoked    bool
 }
 
-// Failures counts recent failed logins.
-type Failures struct {
-	ByUser, ByAddress         int
-	OldestUser, OldestAddress time.Time
+// Attempt is a login attempt inside the failure window: a failure, or one
+// still pending while its password is checked.
+type Attempt struct {
+	ID                uuid.UUID
+	Username, Address string
+	At                time.Time
+	Pending           bool
+}
+
+// Recent is what the failed-login limits look at.
+type Recent struct {
+	ByUser    []Attempt // attempts on the username, oldest first
+	ByAddress []Attempt // attempts from the address, oldest first
+	// Known is whether the username logged in from the address lately.
+	Known bool
 }
 
 // Repository is the storage the auth service needs.
@@ -67,9 +78,23 @@ type Repository interface {
 	MarkRefreshUsed(ctx context.Context, id uuid.UUID, at time.Time, replacedBy uuid.UUID) (bool, error)
 	Session(ctx context.Context, id uuid.UUID) (Session, error)
 	Principal(ctx context.Context, sessionID uuid.UUID) (Principal, error)
-	CountFailures(ctx context.Context, username, address string, since time.Time) (Failures, error)
-	RecordFailure(ctx context.Context, username, address string, at time.Time) error
-	ClearFailures(ctx context.Context, username string) error
+	// LockAttempts serializes counting and reserving attempts on a username
+	// and on an address until the transaction in ctx ends.
+	LockAttempts(ctx context.Context, username, address string) error
+	// RecentAttempts reads the attempts since a time on the username and from
+	// the address, and whether the username logged in from the address since
+	// knownSince.
+	RecentAttempts(ctx context.Context, username, address string, since, knownSince time.Time) (Recent, error)
+	InsertAttempt(ctx context.Context, a Attempt) error
+	// SettleFailure turns a pending attempt into a failure.
+	SettleFailure(ctx context.Context, id uuid.UUID) error
+	// ClearFailures deletes the failures of a username from an address, and
+	// the attempt that has just succeeded.
+	ClearFailures(ctx context.Context, username, address string, attempt uuid.UUID) error
+	// RememberAddress notes that a username logged in from an address.
+	RememberAddress(ctx context.Context, username, address string, at time.Time) error
+	// ForgetAddresses deletes addresses last logged in from before a time.
+	ForgetAddresses(ctx context.Context, before time.Time) (int64, error)
 	Prune(ctx context.Context, now, failuresBefore time.Time) (int64, error)
 }
 
@@ -106,8 +131,14 @@ type Config struct {
 	RefreshTTL    time.Duration
 	RefreshGrace  time.Duration
 	FailureWindow time.Duration
-	MaxPerUser    int
+	MaxPerUser    int // per username, and per username and known address
 	MaxPerAddress int
+	// KnownFor is how long an address stays known for a username after a
+	// login from it.
+	KnownFor time.Duration
+	// PendingWait bounds how long an attempt waits for the attempts that hold
+	// a limit while their passwords are checked.
+	PendingWait time.Duration
 }
 
 // DefaultConfig is the policy of the README.
@@ -115,6 +146,7 @@ func DefaultConfig() Config {
 	return Config{
 		AccessTTL: 15 * time.Minute, RefreshTTL: 30 * 24 * time.Hour, RefreshGrace: 10 * time.Second,
 		FailureWindow: 15 * time.Minute, MaxPerUser: 5, MaxPerAddress: 20,
+		KnownFor: 30 * 24 * time.Hour, PendingWait: 5 * time.Second,
 	}
 }
 
@@ -155,17 +187,11 @@ var errBadCredentials = domain.Unauthenticated("wrong username or password")
 // Login checks a username and password and opens a session.
 func (s *Service) Login(ctx context.Context, username, password, address string) (Pair, error) {
 	username = domain.NormalizeUsername(username)
-	now := s.clock.Now()
-	f, err := s.repo.CountFailures(ctx, username, address, now.Add(-s.cfg.FailureWindow))
+	attempt, err := s.reserve(ctx, username, address)
 	if err != nil {
 		return Pair{}, fmt.Errorf("login: %w", err)
 	}
-	if f.ByUser >= s.cfg.MaxPerUser {
-		return Pair{}, domain.RateLimited("too many failed logins for this user", retryAfter(f.OldestUser, s.cfg.FailureWindow, now))
-	}
-	if f.ByAddress >= s.cfg.MaxPerAddress {
-		return Pair{}, domain.RateLimited("too many failed logins from this address", retryAfter(f.OldestAddress, s.cfg.FailureWindow, now))
-	}
+	now := attempt.At
 
 	cred, err := s.repo.Credentials(ctx, username)
 	found := err == nil
@@ -178,15 +204,20 @@ func (s *Service) Login(ctx context.Context, username, password, address string)
 	}
 	ok := s.passwords.Verify(password, hash) && found && !cred.Disabled
 	if !ok {
-		if err := s.repo.RecordFailure(ctx, username, address, now); err != nil {
+		if err := s.repo.SettleFailure(ctx, attempt.ID); err != nil {
 			return Pair{}, fmt.Errorf("login: %w", err)
 		}
 		return Pair{}, errBadCredentials
 	}
 
+	// Should this fail, the reservation stays pending and counts as a failure
+	// once stale: the database is then in no state to be relied on anyway.
 	var pair Pair
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := s.repo.ClearFailures(ctx, username); err != nil {
+		if err := s.repo.ClearFailures(ctx, username, address, attempt.ID); err != nil {
+			return err
+		}
+		if err := s.repo.RememberAddress(ctx, username, address, now); err != nil {
 			return err
 		}
 		sess := Session{ID: domain.NewID(), UserID: cred.UserID, CreatedAt: now}
@@ -204,6 +235,110 @@ func (s *Service) Login(ctx context.Context, username, password, address string)
 		return Pair{}, fmt.Errorf("login: %w", err)
 	}
 	return pair, nil
+}
+
+// staleAfter is when a pending attempt counts as a failure: its login never
+// finished (the instance died while checking the password).
+const staleAfter = time.Minute
+
+// reserve counts an attempt against the failed-login limits before its
+// password is checked, under a lock with the count, so that of N concurrent
+// attempts against a limit of L at most L reach the password check. While
+// the limit is held only by attempts still being checked, it waits for them
+// rather than refusing: those that succeed release their reservations.
+func (s *Service) reserve(ctx context.Context, username, address string) (Attempt, error) {
+	a := Attempt{ID: domain.NewID(), Username: username, Address: address, Pending: true}
+	deadline := time.Now().Add(s.cfg.PendingWait)
+	delay := 5 * time.Millisecond
+	for {
+		a.At = s.clock.Now()
+		busy := false
+		err := s.tx.InTx(ctx, func(ctx context.Context) error {
+			if err := s.repo.LockAttempts(ctx, username, address); err != nil {
+				return err
+			}
+			r, err := s.repo.RecentAttempts(ctx, username, address, a.At.Add(-s.cfg.FailureWindow), a.At.Add(-s.cfg.KnownFor))
+			if err != nil {
+				return err
+			}
+			var limited error
+			if busy, limited = s.judge(r, address, a.At); limited != nil || busy {
+				return limited
+			}
+			return s.repo.InsertAttempt(ctx, a)
+		})
+		if err != nil || !busy {
+			return a, err
+		}
+		if time.Now().After(deadline) {
+			return Attempt{}, domain.RateLimited("too many logins in progress", time.Second)
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return Attempt{}, ctx.Err()
+		case <-t.C:
+		}
+		delay = min(2*delay, 100*time.Millisecond)
+	}
+}
+
+// judge applies the limits to the recent attempts. An address the username
+// logged in from lately meets only the limit on that username from that
+// address, so neither strangers guessing the username elsewhere nor
+// strangers behind the same address can lock its user out. Anyone else
+// meets the limits per username and per address. It answers a rate-limit
+// error when failures fill a limit, and busy when failures and pending
+// attempts together do.
+func (s *Service) judge(r Recent, address string, now time.Time) (busy bool, limited error) {
+	type limit struct {
+		attempts []Attempt
+		max      int
+		why      string
+	}
+	var limits []limit
+	if r.Known {
+		var pair []Attempt
+		for _, a := range r.ByUser {
+			if a.Address == address {
+				pair = append(pair, a)
+			}
+		}
+		limits = []limit{{pair, s.cfg.MaxPerUser, "too many failed logins for this user from this address"}}
+	} else {
+		limits = []limit{
+			{r.ByUser, s.cfg.MaxPerUser, "too many failed logins for this user"},
+			{r.ByAddress, s.cfg.MaxPerAddress, "too many failed logins from this address"},
+		}
+	}
+	stale := now.Add(-staleAfter)
+	var wait time.Duration
+	why := ""
+	for _, l := range limits {
+		var failed []time.Time
+		pending := 0
+		for _, a := range l.attempts {
+			if a.Pending && a.At.After(stale) {
+				pending++
+			} else {
+				failed = append(failed, a.At)
+			}
+		}
+		switch {
+		case len(failed) >= l.max:
+			// The count drops under the limit when this failure ages out.
+			if d := retryAfter(failed[len(failed)-l.max], s.cfg.FailureWindow, now); d > wait {
+				wait, why = d, l.why
+			}
+		case len(failed)+pending >= l.max:
+			busy = true
+		}
+	}
+	if why != "" {
+		return false, domain.RateLimited(why, wait)
+	}
+	return busy, nil
 }
 
 // issue stores a refresh token and signs its access token.
@@ -343,7 +478,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (domain.Actor,
 // Prune deletes expired refresh tokens and old failed-login records.
 func (s *Service) Prune(ctx context.Context) (int64, error) {
 	now := s.clock.Now()
-	return s.repo.Prune(ctx, now, now.Add(-s.cfg.FailureWindow))
+	n, err := s.repo.Prune(ctx, now, now.Add(-s.cfg.FailureWindow))
+	if err != nil {
+		return n, err
+	}
+	m, err := s.repo.ForgetAddresses(ctx, now.Add(-s.cfg.KnownFor))
+	return n + m, err
 }
 
 func retryAfter(oldest time.Time, window time.Duration, now time.Time) time.Duration {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm/clause"
 
 	"github.com/fieldwork/fieldwork/domain"
 	"github.com/fieldwork/fieldwork/domain/auth"
@@ -52,9 +53,28 @@ type loginFailureRow struct {
 	Username string
 	Address  string
 	At       time.Time
+	Pending  bool
 }
 
 func (loginFailureRow) TableName() string { return "login_failures" }
+
+func (r loginFailureRow) domain() auth.Attempt {
+	return auth.Attempt{ID: r.ID, Username: r.Username, Address: r.Address, At: r.At.UTC(), Pending: r.Pending}
+}
+
+type loginAddressRow struct {
+	Username    string
+	Address     string
+	LastLoginAt time.Time
+}
+
+func (loginAddressRow) TableName() string { return "login_addresses" }
+
+// Advisory lock classes (the two-int4 key space) for login attempts.
+const (
+	lockLoginUser    = 0x4c6f6701
+	lockLoginAddress = 0x4c6f6702
+)
 
 // Auth stores logins, refresh tokens and failed-login records.
 type Auth struct{ db *DB }
@@ -169,47 +189,111 @@ func (s Auth) Principal(ctx context.Context, sessionID uuid.UUID) (auth.Principa
 	return p, nil
 }
 
-// CountFailures counts failed logins since a time, by username and by address.
-func (s Auth) CountFailures(ctx context.Context, username, address string, since time.Time) (auth.Failures, error) {
-	var f auth.Failures
-	count := func(col, val string, n *int, oldest *time.Time) error {
-		var rows []loginFailureRow
-		// The window holds at most a few dozen rows per key: the limit stops
-		// recording once it is reached.
-		err := s.db.conn(ctx).Select("at").Where(col+" = ? AND at > ?", val, since.UTC()).Order("at").Limit(1000).Find(&rows).Error
-		if err != nil {
-			return err
-		}
-		*n = len(rows)
-		if len(rows) > 0 {
-			*oldest = rows[0].At.UTC()
-		}
+// LockAttempts takes transaction-scoped advisory locks on the username and
+// the address on PostgreSQL: always the username first, so two logins never
+// wait on each other in a cycle. SQLite needs none, since its write
+// transactions begin immediate and so run one at a time.
+func (s Auth) LockAttempts(ctx context.Context, username, address string) error {
+	if _, ok := SQLTx(ctx); !ok {
+		return errors.New("lock login attempts: not in a transaction")
+	}
+	if s.db.dialect != Postgres {
 		return nil
 	}
-	if err := count("username", username, &f.ByUser, &f.OldestUser); err != nil {
-		return f, fmt.Errorf("count failed logins: %w", err)
+	c := s.db.conn(ctx)
+	if err := c.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", lockLoginUser, username).Error; err != nil {
+		return fmt.Errorf("lock login attempts: %w", err)
 	}
-	if err := count("address", address, &f.ByAddress, &f.OldestAddress); err != nil {
-		return f, fmt.Errorf("count failed logins: %w", err)
+	if err := c.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", lockLoginAddress, address).Error; err != nil {
+		return fmt.Errorf("lock login attempts: %w", err)
 	}
-	return f, nil
+	return nil
 }
 
-// RecordFailure notes a failed login.
-func (s Auth) RecordFailure(ctx context.Context, username, address string, at time.Time) error {
-	row := loginFailureRow{ID: domain.NewID(), Username: username, Address: address, At: at.UTC()}
+// RecentAttempts reads the attempts since a time on a username and from an
+// address, and whether the username logged in from the address since
+// knownSince.
+func (s Auth) RecentAttempts(ctx context.Context, username, address string, since, knownSince time.Time) (auth.Recent, error) {
+	var r auth.Recent
+	c := s.db.conn(ctx)
+	read := func(col, val string) ([]auth.Attempt, error) {
+		var rows []loginFailureRow
+		// The window holds a few dozen rows per key: the limits stop
+		// reserving once they are reached.
+		if err := c.Where(col+" = ? AND at > ?", val, since.UTC()).Order("at").Limit(1000).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		out := make([]auth.Attempt, len(rows))
+		for i, row := range rows {
+			out[i] = row.domain()
+		}
+		return out, nil
+	}
+	var err error
+	if r.ByUser, err = read("username", username); err != nil {
+		return r, fmt.Errorf("read login attempts: %w", err)
+	}
+	if r.ByAddress, err = read("address", address); err != nil {
+		return r, fmt.Errorf("read login attempts: %w", err)
+	}
+	var n int64
+	err = c.Model(&loginAddressRow{}).Where("username = ? AND address = ? AND last_login_at > ?", username, address, knownSince.UTC()).Count(&n).Error
+	if err != nil {
+		return r, fmt.Errorf("read login addresses: %w", err)
+	}
+	r.Known = n > 0
+	return r, nil
+}
+
+// InsertAttempt records a login attempt.
+func (s Auth) InsertAttempt(ctx context.Context, a auth.Attempt) error {
+	row := loginFailureRow{ID: a.ID, Username: a.Username, Address: a.Address, At: a.At.UTC(), Pending: a.Pending}
 	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("record login attempt: %w", err)
+	}
+	return nil
+}
+
+// SettleFailure turns a pending attempt into a failure.
+func (s Auth) SettleFailure(ctx context.Context, id uuid.UUID) error {
+	if err := s.db.conn(ctx).Model(&loginFailureRow{}).Where("id = ?", id).Update("pending", false).Error; err != nil {
 		return fmt.Errorf("record failed login: %w", err)
 	}
 	return nil
 }
 
-// ClearFailures forgets a username's failures after it logs in.
-func (s Auth) ClearFailures(ctx context.Context, username string) error {
-	if err := s.db.conn(ctx).Where("username = ?", username).Delete(&loginFailureRow{}).Error; err != nil {
+// ClearFailures forgets a username's failures from an address after it logs
+// in from there, and the attempt that did. Other attempts still pending are
+// left to settle.
+func (s Auth) ClearFailures(ctx context.Context, username, address string, attempt uuid.UUID) error {
+	err := s.db.conn(ctx).Where("(username = ? AND address = ? AND NOT pending) OR id = ?", username, address, attempt).
+		Delete(&loginFailureRow{}).Error
+	if err != nil {
 		return fmt.Errorf("clear failed logins: %w", err)
 	}
 	return nil
+}
+
+// RememberAddress notes that a username logged in from an address.
+func (s Auth) RememberAddress(ctx context.Context, username, address string, at time.Time) error {
+	row := loginAddressRow{Username: username, Address: address, LastLoginAt: at.UTC()}
+	err := s.db.conn(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "username"}, {Name: "address"}},
+		DoUpdates: clause.AssignmentColumns([]string{"last_login_at"}),
+	}).Create(&row).Error
+	if err != nil {
+		return fmt.Errorf("remember login address: %w", err)
+	}
+	return nil
+}
+
+// ForgetAddresses deletes the addresses last logged in from before a time.
+func (s Auth) ForgetAddresses(ctx context.Context, before time.Time) (int64, error) {
+	res := s.db.conn(ctx).Where("last_login_at < ?", before.UTC()).Delete(&loginAddressRow{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("forget login addresses: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }
 
 // Prune deletes expired refresh tokens and failed-login records older than

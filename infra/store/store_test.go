@@ -82,6 +82,9 @@ func TestStore(t *testing.T) {
 		{"Auth/FailuresWindow", testAuthFailuresWindow},
 		{"Auth/FailuresWindowBoundary", testAuthFailuresBoundary},
 		{"Auth/ClearFailures", testAuthClearFailures},
+		{"Auth/AttemptSettles", testAuthAttemptSettles},
+		{"Auth/KnownAddresses", testAuthKnownAddresses},
+		{"Auth/ReserveRace", testAuthReserveRace},
 		{"Auth/Prune", testAuthPrune},
 
 		{"Events/AppendForRoundTrip", testEventsRoundTrip},
@@ -1296,13 +1299,31 @@ func testAuthMarkUsedRace(t *testing.T, db *store.DB) {
 	}
 }
 
+// recordFailure stores a settled failed login.
+func recordFailure(t *testing.T, db *store.DB, username, address string, at time.Time) uuid.UUID {
+	t.Helper()
+	id := domain.NewID()
+	if err := db.Auth().InsertAttempt(t.Context(), auth.Attempt{ID: id, Username: username, Address: address, At: at}); err != nil {
+		t.Fatalf("InsertAttempt: %v", err)
+	}
+	return id
+}
+
+// recent reads the attempts on a username and from an address since a time.
+func recent(t *testing.T, db *store.DB, username, address string, since time.Time) auth.Recent {
+	t.Helper()
+	r, err := db.Auth().RecentAttempts(t.Context(), username, address, since, since)
+	if err != nil {
+		t.Fatalf("RecentAttempts: %v", err)
+	}
+	return r
+}
+
 func testAuthFailuresWindow(t *testing.T, db *store.DB) {
 	now := t0
 	record := func(username, address string, ago time.Duration) {
 		t.Helper()
-		if err := db.Auth().RecordFailure(t.Context(), username, address, now.Add(-ago).In(cst)); err != nil {
-			t.Fatalf("RecordFailure: %v", err)
-		}
+		recordFailure(t, db, username, address, now.Add(-ago).In(cst))
 	}
 	record("alice", "10.0.0.1", 20*time.Minute) // outside the window
 	record("alice", "10.0.0.1", 10*time.Minute)
@@ -1311,34 +1332,36 @@ func testAuthFailuresWindow(t *testing.T, db *store.DB) {
 	record("bob", "10.0.0.1", 12*time.Minute)
 	record("bob", "10.0.0.3", time.Minute)
 
-	since := now.Add(-15 * time.Minute)
+	since := now.Add(-15 * time.Minute).In(cst)
 	tests := []struct {
 		username, address string
-		want              auth.Failures
+		byUser, byAddress []time.Duration // ago, oldest first
 	}{
-		{"alice", "10.0.0.1", auth.Failures{ByUser: 3, OldestUser: now.Add(-10 * time.Minute), ByAddress: 3, OldestAddress: now.Add(-12 * time.Minute)}},
-		{"alice", "10.0.0.2", auth.Failures{ByUser: 3, OldestUser: now.Add(-10 * time.Minute), ByAddress: 1, OldestAddress: now.Add(-3 * time.Minute)}},
-		{"bob", "10.0.0.3", auth.Failures{ByUser: 2, OldestUser: now.Add(-12 * time.Minute), ByAddress: 1, OldestAddress: now.Add(-time.Minute)}},
-		{"carol", "10.0.0.9", auth.Failures{}},
+		{"alice", "10.0.0.1", []time.Duration{10 * time.Minute, 5 * time.Minute, 3 * time.Minute}, []time.Duration{12 * time.Minute, 10 * time.Minute, 5 * time.Minute}},
+		{"alice", "10.0.0.2", []time.Duration{10 * time.Minute, 5 * time.Minute, 3 * time.Minute}, []time.Duration{3 * time.Minute}},
+		{"bob", "10.0.0.3", []time.Duration{12 * time.Minute, time.Minute}, []time.Duration{time.Minute}},
+		{"carol", "10.0.0.9", nil, nil},
 	}
 	for _, tt := range tests {
-		got, err := db.Auth().CountFailures(t.Context(), tt.username, tt.address, since.In(cst))
-		if err != nil {
-			t.Fatalf("CountFailures: %v", err)
-		}
+		got := recent(t, db, tt.username, tt.address, since)
 		name := tt.username + "@" + tt.address
-		if got.ByUser != tt.want.ByUser || got.ByAddress != tt.want.ByAddress {
-			t.Errorf("%s: counts = %d by user, %d by address; want %d, %d", name, got.ByUser, got.ByAddress, tt.want.ByUser, tt.want.ByAddress)
+		check := func(what string, got []auth.Attempt, want []time.Duration) {
+			t.Helper()
+			if len(got) != len(want) {
+				t.Errorf("%s %s: %d attempts, want %d", name, what, len(got), len(want))
+				return
+			}
+			for i := range got {
+				checkUTC(t, name+" "+what, got[i].At, now.Add(-want[i]))
+				if got[i].Pending {
+					t.Errorf("%s %s: a recorded failure reads as pending", name, what)
+				}
+			}
 		}
-		if tt.want.ByUser > 0 {
-			checkUTC(t, name+" OldestUser", got.OldestUser, tt.want.OldestUser)
-		} else if !got.OldestUser.IsZero() {
-			t.Errorf("%s: OldestUser = %v with no failures, want zero", name, got.OldestUser)
-		}
-		if tt.want.ByAddress > 0 {
-			checkUTC(t, name+" OldestAddress", got.OldestAddress, tt.want.OldestAddress)
-		} else if !got.OldestAddress.IsZero() {
-			t.Errorf("%s: OldestAddress = %v with no failures, want zero", name, got.OldestAddress)
+		check("by user", got.ByUser, tt.byUser)
+		check("by address", got.ByAddress, tt.byAddress)
+		if got.Known {
+			t.Errorf("%s: known without a login", name)
 		}
 	}
 }
@@ -1349,39 +1372,154 @@ func testAuthFailuresBoundary(t *testing.T, db *store.DB) {
 	for i, since := range []time.Time{t0, time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC)} {
 		name := "user" + strconv.Itoa(i)
 		for _, at := range []time.Time{since.Add(-time.Microsecond), since.Add(-time.Second), since.Add(time.Microsecond), since.Add(time.Second)} {
-			if err := db.Auth().RecordFailure(t.Context(), name, "addr"+strconv.Itoa(i), at); err != nil {
-				t.Fatal(err)
-			}
+			recordFailure(t, db, name, "addr"+strconv.Itoa(i), at)
 		}
-		got, err := db.Auth().CountFailures(t.Context(), name, "addr"+strconv.Itoa(i), since)
-		if err != nil {
-			t.Fatal(err)
+		got := recent(t, db, name, "addr"+strconv.Itoa(i), since)
+		if len(got.ByUser) != 2 || len(got.ByAddress) != 2 {
+			t.Errorf("since %v: read %d by user, %d by address; want 2 and 2 (the two after it)", since, len(got.ByUser), len(got.ByAddress))
+			continue
 		}
-		if got.ByUser != 2 || got.ByAddress != 2 {
-			t.Errorf("since %v: counted %d by user, %d by address; want 2 and 2 (the two after it)", since, got.ByUser, got.ByAddress)
-		}
-		checkUTC(t, "OldestUser", got.OldestUser, since.Add(time.Microsecond))
+		checkUTC(t, "oldest by user", got.ByUser[0].At, since.Add(time.Microsecond))
 	}
 }
 
+// A pending attempt reads as pending until it is settled into a failure.
+func testAuthAttemptSettles(t *testing.T, db *store.DB) {
+	a := auth.Attempt{ID: domain.NewID(), Username: "alice", Address: "a1", At: t0, Pending: true}
+	if err := db.Auth().InsertAttempt(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	since := t0.Add(-time.Hour)
+	if got := recent(t, db, "alice", "a1", since); len(got.ByUser) != 1 || !got.ByUser[0].Pending || got.ByUser[0].ID != a.ID || got.ByUser[0].Address != "a1" {
+		t.Fatalf("after reserving: %+v; want one pending attempt from a1", got.ByUser)
+	}
+	if err := db.Auth().SettleFailure(t.Context(), a.ID); err != nil {
+		t.Fatalf("SettleFailure: %v", err)
+	}
+	if got := recent(t, db, "alice", "a1", since); len(got.ByAddress) != 1 || got.ByAddress[0].Pending {
+		t.Fatalf("after settling: %+v; want one failure", got.ByAddress)
+	}
+}
+
+// A login clears the username's failures from its address and its own
+// attempt; failures elsewhere, and attempts still pending, stay.
 func testAuthClearFailures(t *testing.T, db *store.DB) {
-	for _, f := range []struct{ user, addr string }{{"alice", "a1"}, {"alice", "a2"}, {"bob", "a1"}} {
-		if err := db.Auth().RecordFailure(t.Context(), f.user, f.addr, t0); err != nil {
+	recordFailure(t, db, "alice", "a1", t0)
+	recordFailure(t, db, "alice", "a2", t0)
+	recordFailure(t, db, "bob", "a1", t0)
+	mine := auth.Attempt{ID: domain.NewID(), Username: "alice", Address: "a1", At: t0, Pending: true}
+	other := auth.Attempt{ID: domain.NewID(), Username: "alice", Address: "a1", At: t0, Pending: true}
+	for _, a := range []auth.Attempt{mine, other} {
+		if err := db.Auth().InsertAttempt(t.Context(), a); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Auth().ClearFailures(t.Context(), "alice"); err != nil {
+	if err := db.Auth().ClearFailures(t.Context(), "alice", "a1", mine.ID); err != nil {
 		t.Fatalf("ClearFailures: %v", err)
 	}
 	since := t0.Add(-time.Hour)
-	if got, _ := db.Auth().CountFailures(t.Context(), "alice", "a1", since); got.ByUser != 0 || got.ByAddress != 1 {
-		t.Errorf("after clearing alice: %+v; want none by alice and bob's one from a1", got)
+	got := recent(t, db, "alice", "a1", since)
+	kept := map[string]bool{}
+	for _, a := range got.ByUser {
+		switch {
+		case a.ID == other.ID:
+			kept["other pending"] = true
+		case a.Address == "a2":
+			kept["a2"] = true
+		default:
+			t.Errorf("alice after clearing: kept %+v", a)
+		}
 	}
-	if got, _ := db.Auth().CountFailures(t.Context(), "bob", "a2", since); got.ByUser != 1 || got.ByAddress != 0 {
-		t.Errorf("after clearing alice: %+v; want bob's one kept and none from a2", got)
+	if len(kept) != 2 {
+		t.Errorf("alice after clearing: %+v; want the failure from a2 and the other pending attempt", got.ByUser)
 	}
-	if err := db.Auth().ClearFailures(t.Context(), "nobody"); err != nil {
+	if len(got.ByAddress) != 2 {
+		t.Errorf("a1 after clearing: %+v; want bob's failure and alice's pending attempt", got.ByAddress)
+	}
+	if err := db.Auth().ClearFailures(t.Context(), "nobody", "a9", domain.NewID()); err != nil {
 		t.Errorf("ClearFailures(nobody) = %v, want nil", err)
+	}
+}
+
+// An address is known for a username after a login from it, until it ages out.
+func testAuthKnownAddresses(t *testing.T, db *store.DB) {
+	rec := func(at time.Time) {
+		t.Helper()
+		if err := db.Auth().RememberAddress(t.Context(), "alice", "a1", at.In(cst)); err != nil {
+			t.Fatalf("RememberAddress: %v", err)
+		}
+	}
+	rec(t0.Add(-40 * 24 * time.Hour))
+	known := func(username, address string, since time.Time) bool {
+		t.Helper()
+		r, err := db.Auth().RecentAttempts(t.Context(), username, address, t0, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Known
+	}
+	month := t0.Add(-30 * 24 * time.Hour)
+	if known("alice", "a1", month) {
+		t.Error("an address last used 40 days ago is known")
+	}
+	rec(t0) // a second login from it moves the time on
+	if !known("alice", "a1", month) {
+		t.Error("an address just logged in from is not known")
+	}
+	if known("alice", "a2", month) || known("bob", "a1", month) {
+		t.Error("known for another address or username")
+	}
+	n, err := db.Auth().ForgetAddresses(t.Context(), t0.Add(time.Microsecond))
+	if err != nil || n != 1 {
+		t.Errorf("ForgetAddresses = %d, %v; want 1", n, err)
+	}
+	if known("alice", "a1", time.Time{}) {
+		t.Error("a forgotten address is known")
+	}
+}
+
+// Of attempts that lock, count and reserve at once, exactly the limit get
+// through: the lock holds across connections on PostgreSQL, and SQLite's
+// immediate transactions serialize them.
+func testAuthReserveRace(t *testing.T, db *store.DB) {
+	const n, limit = 16, 5
+	start := make(chan struct{})
+	results := make(chan error, n)
+	reserved := make(chan bool, n)
+	for i := range n {
+		go func() {
+			<-start
+			ok := false
+			err := db.InTx(t.Context(), func(ctx context.Context) error {
+				if err := db.Auth().LockAttempts(ctx, "alice", "a"+strconv.Itoa(i)); err != nil {
+					return err
+				}
+				r, err := db.Auth().RecentAttempts(ctx, "alice", "a"+strconv.Itoa(i), t0.Add(-time.Hour), t0)
+				if err != nil || len(r.ByUser) >= limit {
+					return err
+				}
+				ok = true
+				return db.Auth().InsertAttempt(ctx, auth.Attempt{ID: domain.NewID(), Username: "alice", Address: "a" + strconv.Itoa(i), At: t0, Pending: true})
+			})
+			reserved <- ok && err == nil
+			results <- err
+		}()
+	}
+	close(start)
+	got := 0
+	for range n {
+		if err := <-results; err != nil {
+			t.Errorf("reserve: %v", err)
+		}
+		if <-reserved {
+			got++
+		}
+	}
+	if got != limit {
+		t.Errorf("%d attempts reserved, want %d", got, limit)
+	}
+	if err := db.Auth().LockAttempts(t.Context(), "alice", "a"); err == nil {
+		t.Error("LockAttempts outside a transaction succeeded")
 	}
 }
 
@@ -1398,9 +1536,7 @@ func testAuthPrune(t *testing.T, db *store.DB) {
 	}
 	before := now.Add(-15 * time.Minute)
 	for _, at := range []time.Time{before.Add(-time.Hour), before.Add(-time.Microsecond), before.Add(time.Microsecond), now} {
-		if err := db.Auth().RecordFailure(t.Context(), "alice", "a", at); err != nil {
-			t.Fatal(err)
-		}
+		recordFailure(t, db, "alice", "a", at)
 	}
 
 	n, err := db.Auth().Prune(t.Context(), now.In(cst), before.In(cst))
@@ -1419,9 +1555,8 @@ func testAuthPrune(t *testing.T, db *store.DB) {
 			t.Errorf("RefreshByID(%s) after Prune: %v, want kept", rt.Hash, err)
 		}
 	}
-	f, err := db.Auth().CountFailures(t.Context(), "alice", "a", time.Time{})
-	if err != nil || f.ByUser != 2 {
-		t.Errorf("failures left = %d, %v; want 2 (the ones inside the window)", f.ByUser, err)
+	if f := recent(t, db, "alice", "a", time.Time{}); len(f.ByUser) != 2 {
+		t.Errorf("failures left = %d; want 2 (the ones inside the window)", len(f.ByUser))
 	}
 	if _, err := db.Auth().Session(t.Context(), s.ID); err != nil {
 		t.Errorf("Session after Prune: %v, want kept", err)
