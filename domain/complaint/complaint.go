@@ -228,20 +228,9 @@ func (s *Service) Create(ctx context.Context, in NewComplaint) (Complaint, error
 	return c, nil
 }
 
-// visible is the complaint if the actor may see it.
+// visible is the complaint if the actor may read it (404 otherwise).
 func (s *Service) visible(ctx context.Context, id uuid.UUID) (domain.Actor, Complaint, error) {
-	actor, err := domain.MustActor(ctx)
-	if err != nil {
-		return actor, Complaint{}, err
-	}
-	c, err := s.repo.ByID(ctx, id)
-	if err != nil {
-		return actor, Complaint{}, err
-	}
-	if !actor.IsStaffOrOwner(c.CustomerID) {
-		return actor, Complaint{}, domain.NotFound("complaint")
-	}
-	return actor, c, nil
+	return domain.ReadLedger(ctx, id, s.repo.ByID, func(c Complaint) uuid.UUID { return c.CustomerID }, "complaint")
 }
 
 // Get returns a complaint with its timeline.
@@ -254,18 +243,14 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Complaint, []domain.Ev
 	return c, evs, err
 }
 
-// List pages through complaints.
+// List pages through complaints: staff every customer's, a customer user its own.
 func (s *Service) List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Complaint], error) {
 	actor, err := domain.MustActor(ctx)
+	if err == nil {
+		f.CustomerID, err = actor.LedgerScope(f.CustomerID, "complaints")
+	}
 	if err != nil {
 		return domain.Page[Complaint]{}, err
-	}
-	switch {
-	case actor.IsStaff():
-	case actor.Role == domain.RoleCustomer:
-		f.CustomerID = actor.CustomerID
-	default:
-		return domain.Page[Complaint]{}, domain.Forbidden("this role does not read complaints")
 	}
 	f.Now = s.clock.Now()
 	return s.repo.List(ctx, f, p.Normalize())
@@ -322,11 +307,8 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, version *int, st Step) 
 		if !slices.Contains(from[st.Action], c.Status) {
 			return domain.Conflict("a complaint that is %s allows no %s", c.Status, st.Action)
 		}
-		if version == nil {
-			return &domain.Error{Kind: domain.KindPreconditionRequired, Detail: "send If-Match with the complaint's current ETag"}
-		}
-		if *version != c.Version {
-			return &domain.Error{Kind: domain.KindPreconditionFailed, Detail: fmt.Sprintf("the complaint has changed: version %d, not %d", c.Version, *version)}
+		if err := domain.MatchVersion("complaint", c.Version, version); err != nil {
+			return err
 		}
 		now := s.clock.Now()
 		data := map[string]any{"from": string(c.Status)}
