@@ -290,6 +290,12 @@ func TestBadQuery_400_WhenListParametersMalformed(t *testing.T) {
 			"/v1/customers": append(append([]badParam{}, common...), search...),
 			"/v1/vehicles": append(append(append([]badParam{}, common...), search...),
 				badParam{"customer_id not a uuid", "customer_id=acme", "query.customer_id"}),
+			"/v1/inquiries": append(append([]badParam{}, common...),
+				badParam{"owner_id neither a uuid nor none", "owner_id=nobody", "query.owner_id"},
+				badParam{"owner_id NONE", "owner_id=NONE", "query.owner_id"},
+				badParam{"owner_id empty", "owner_id=", "query.owner_id"},
+				badParam{"owner_id uuid without dashes", "owner_id=" + strings.ReplaceAll(uuid.NewString(), "-", ""), "query.owner_id"},
+				badParam{"owner_id none and more", "owner_id=none%20", "query.owner_id"}),
 		}
 		for path, params := range lists {
 			for _, c := range params {
@@ -301,7 +307,7 @@ func TestBadQuery_400_WhenListParametersMalformed(t *testing.T) {
 			}
 			// The edges themselves are fine.
 			for _, q := range []string{"limit=1", "limit=200", "q=" + strings.Repeat("顺", 100)} {
-				if path == "/v1/users" && strings.HasPrefix(q, "q=") {
+				if (path == "/v1/users" || path == "/v1/inquiries") && strings.HasPrefix(q, "q=") {
 					continue
 				}
 				e.do(t, req{method: "GET", path: path + "?" + q, token: e.admin}).expect(t, 200)
@@ -335,5 +341,56 @@ func TestBadText_400or422_WhenControlCharacters(t *testing.T) {
 			r.expect(t, r.Status).problem(t).expectField(t, "plate")
 		}
 		f.unchanged(t, e, before)
+	})
+}
+
+// The desk's operations on one record refuse a malformed id or If-Match
+// with 400, and change nothing.
+func TestBadInput_400_DeskOperations(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		f.vehicles = f.vehicles[:1]
+		e.completedInstall(t, &f)
+		cb := e.callback(t, e.admin, e.scheduledCallbacks(t, f.customer)[0].ID)
+		q := e.queuedInquiry(t, f.custUser)
+		inquiryNow := func() []byte {
+			return e.do(t, req{method: "GET", path: "/v1/inquiries/" + q.String(), token: e.admin}).expect(t, 200).Body
+		}
+		before := inquiryNow()
+		unchanged := func(t *testing.T) {
+			t.Helper()
+			if after := e.callback(t, e.admin, cb.ID); after.Version != cb.Version || after.Attempts != cb.Attempts {
+				t.Fatalf("a rejected request changed the callback: %+v, was %+v", after, cb)
+			}
+			if after := inquiryNow(); !bytes.Equal(after, before) {
+				t.Fatalf("a rejected request changed the inquiry:\nbefore %s\nafter  %s", before, after)
+			}
+		}
+		noAnswer := map[string]any{"outcome": "no_answer"}
+		for _, id := range []string{"not-a-uuid", "123", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", strings.ReplaceAll(q.String(), "-", ""),
+			q.String() + "0", "%7B" + q.String() + "%7D", "'%20OR%201=1--"} {
+			for _, r := range []req{
+				{method: "POST", path: "/v1/inquiries/" + id + "/take"},
+				{method: "GET", path: "/v1/callbacks/" + id},
+				{method: "POST", path: "/v1/callbacks/" + id + "/complete", body: noAnswer, header: map[string]string{"If-Match": `"1"`}},
+			} {
+				t.Run(r.method+" "+r.path, func(t *testing.T) {
+					r.token = e.admin
+					p := e.do(t, r).expect(t, 400).problem(t)
+					if len(p.Errors) > 0 {
+						p.expectField(t, "path.id")
+					}
+					unchanged(t)
+				})
+			}
+		}
+		for _, tag := range []string{"abc", `"1"x`, `W/`, `"-1"`, `"1", "2"`, strings.Repeat("1", 41)} {
+			t.Run("If-Match "+tag, func(t *testing.T) {
+				r := req{method: "POST", path: "/v1/callbacks/" + cb.ID.String() + "/complete", token: e.admin, body: noAnswer,
+					header: map[string]string{"If-Match": tag}}
+				e.do(t, r).expect(t, 400).problem(t).expectField(t, "header.If-Match")
+				unchanged(t)
+			})
+		}
 	})
 }

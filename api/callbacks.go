@@ -10,10 +10,11 @@ import (
 	"github.com/fieldwork/fieldwork/domain/workorder"
 )
 
-func callbackDTO(c callback.Callback) gen.Callback {
+// callbackDTO shows c with the outcomes the caller may record on it now.
+func (s *Server) callbackDTO(ctx context.Context, c callback.Callback) gen.Callback {
 	out := gen.Callback{Id: c.ID, CustomerId: c.CustomerID, VehicleId: c.VehicleID, WorkOrderId: c.WorkOrderID, Seq: int32(c.Seq),
-		DueAt: c.DueAt, Status: gen.CallbackStatus(c.Status), Attempts: int32(c.Attempts), Notes: nullableOf(c.Notes),
-		FollowUpWorkOrderId: nullableID(c.FollowUpOrderID), CompletedAt: nullableOf(c.CompletedAt)}
+		DueAt: c.DueAt, Status: gen.CallbackStatus(c.Status), Version: int32(c.Version), Attempts: int32(c.Attempts), Notes: nullableOf(c.Notes),
+		FollowUpWorkOrderId: nullableID(c.FollowUpOrderID), CompletedAt: nullableOf(c.CompletedAt), AllowedActions: []gen.CallbackAction{}}
 	out.Outcome = nullableOf[gen.CallbackOutcome](nil)
 	if c.Outcome != nil {
 		o := gen.CallbackOutcome(*c.Outcome)
@@ -23,6 +24,9 @@ func callbackDTO(c callback.Callback) gen.Callback {
 	if c.Satisfaction != nil {
 		v := int32(*c.Satisfaction)
 		out.Satisfaction = nullableOf(&v)
+	}
+	for _, a := range s.cfg.Callbacks.AllowedActions(ctx, c) {
+		out.AllowedActions = append(out.AllowedActions, gen.CallbackAction(a))
 	}
 	return out
 }
@@ -38,7 +42,17 @@ func (s *Server) ListCallbacks(ctx context.Context, req gen.ListCallbacksRequest
 	if err != nil {
 		return nil, err
 	}
-	return gen.ListCallbacks200JSONResponse{Items: mapItems(page.Items, callbackDTO), NextCursor: nextCursor(page.Next)}, nil
+	items := mapItems(page.Items, func(c callback.Callback) gen.Callback { return s.callbackDTO(ctx, c) })
+	return gen.ListCallbacks200JSONResponse{Items: items, NextCursor: nextCursor(page.Next)}, nil
+}
+
+// GetCallback returns one callback with its ETag.
+func (s *Server) GetCallback(ctx context.Context, req gen.GetCallbackRequestObject) (gen.GetCallbackResponseObject, error) {
+	c, err := s.cfg.Callbacks.Get(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetCallback200JSONResponse{Body: s.callbackDTO(ctx, c), Headers: gen.GetCallback200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }
 
 // CompleteCallback records how a call went; a follow-up opens a repair
@@ -50,7 +64,7 @@ func (s *Server) CompleteCallback(ctx context.Context, req gen.CompleteCallbackR
 		v := int(*b.Satisfaction)
 		r.Satisfaction = &v
 	}
-	c, err := s.cfg.Callbacks.Complete(ctx, req.Id, r, func(ctx context.Context, c callback.Callback) (uuid.UUID, error) {
+	c, err := s.cfg.Callbacks.Complete(ctx, req.Id, ifMatchVersion(req.Params.IfMatch), r, func(ctx context.Context, c callback.Callback) (uuid.UUID, error) {
 		cust, err := s.cfg.Customers.Get(ctx, c.CustomerID)
 		if err != nil {
 			return uuid.Nil, err
@@ -67,5 +81,5 @@ func (s *Server) CompleteCallback(ctx context.Context, req gen.CompleteCallbackR
 	if err != nil {
 		return nil, err
 	}
-	return gen.CompleteCallback200JSONResponse(callbackDTO(c)), nil
+	return gen.CompleteCallback200JSONResponse{Body: s.callbackDTO(ctx, c), Headers: gen.CompleteCallback200ResponseHeaders{ETag: etag(c.Version)}}, nil
 }

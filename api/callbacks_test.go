@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,8 +20,37 @@ type callbackOut struct {
 	Seq             int        `json:"seq"`
 	DueAt           time.Time  `json:"due_at"`
 	Status          string     `json:"status"`
+	Version         int        `json:"version"`
 	Attempts        int        `json:"attempts"`
 	FollowUpOrderID *uuid.UUID `json:"follow_up_work_order_id"`
+	AllowedActions  []string   `json:"allowed_actions"`
+}
+
+// callback reads one callback as token sees it; the ETag must be its version.
+func (e *env) callback(t *testing.T, token string, id uuid.UUID) callbackOut {
+	t.Helper()
+	var c callbackOut
+	r := e.do(t, req{method: "GET", path: "/v1/callbacks/" + id.String(), token: token}).expect(t, 200)
+	r.decode(t, &c)
+	if r.Header.Get("ETag") != fmt.Sprintf(`"%d"`, c.Version) {
+		t.Fatalf("ETag %q for version %d", r.Header.Get("ETag"), c.Version)
+	}
+	return c
+}
+
+// completeCallback records a call on c with c's ETag as If-Match.
+func (e *env) completeCallback(t *testing.T, token string, c callbackOut, body map[string]any) response {
+	t.Helper()
+	return e.do(t, req{method: "POST", path: "/v1/callbacks/" + c.ID.String() + "/complete", token: token, body: body,
+		header: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, c.Version)}})
+}
+
+// scheduledCallbacks lists the customer's scheduled callbacks, soonest first.
+func (e *env) scheduledCallbacks(t *testing.T, customer uuid.UUID) []callbackOut {
+	t.Helper()
+	var page struct{ Items []callbackOut }
+	e.do(t, req{method: "GET", path: "/v1/callbacks?status=scheduled&customer_id=" + customer.String(), token: e.admin}).expect(t, 200).decode(t, &page)
+	return page.Items
 }
 
 func TestCallbacks_ACompletedInstallPlansMonthlyCallsPerVehicle(t *testing.T) {
@@ -47,7 +78,7 @@ func TestCallbacks_ACompletedInstallPlansMonthlyCallsPerVehicle(t *testing.T) {
 		call := func(id uuid.UUID, body map[string]any) callbackOut {
 			t.Helper()
 			var c callbackOut
-			e.do(t, req{method: "POST", path: "/v1/callbacks/" + id.String() + "/complete", token: f.dispatcher.Token, body: body}).expect(t, 200).decode(t, &c)
+			e.completeCallback(t, f.dispatcher.Token, e.callback(t, f.dispatcher.Token, id), body).expect(t, 200).decode(t, &c)
 			return c
 		}
 		// No answer: two days later, three tries at most; then the next one is planned.
@@ -56,16 +87,16 @@ func TestCallbacks_ACompletedInstallPlansMonthlyCallsPerVehicle(t *testing.T) {
 		if c.Status != "scheduled" || c.Attempts != 1 || !c.DueAt.Equal(e.clock.Now().Add(48*time.Hour)) {
 			t.Fatalf("after one no answer: %+v", c)
 		}
+		e.advance(t, &f, 48*time.Hour)
 		call(first.ID, map[string]any{"outcome": "no_answer"})
+		e.advance(t, &f, 48*time.Hour)
 		if c = call(first.ID, map[string]any{"outcome": "no_answer"}); c.Status != "unreachable" || c.Attempts != 3 {
 			t.Fatalf("after three: %+v", c)
 		}
-		e.do(t, req{method: "POST", path: "/v1/callbacks/" + first.ID.String() + "/complete", token: f.dispatcher.Token,
-			body: map[string]any{"outcome": "reached"}}).expect(t, 409)
+		e.completeCallback(t, f.dispatcher.Token, c, map[string]any{"outcome": "reached"}).expect(t, 409)
 		// Reached, with a follow-up: a repair request is opened and linked.
-		second := cbs[1]
-		e.do(t, req{method: "POST", path: "/v1/callbacks/" + second.ID.String() + "/complete", token: f.dispatcher.Token,
-			body: map[string]any{"outcome": "no_answer", "satisfaction": 4}}).expect(t, 422)
+		second := e.callback(t, f.dispatcher.Token, cbs[1].ID)
+		e.completeCallback(t, f.dispatcher.Token, second, map[string]any{"outcome": "no_answer", "satisfaction": 4}).expect(t, 422)
 		c = call(second.ID, map[string]any{"outcome": "reached", "satisfaction": 2, "notes": "the tracker reboots", "follow_up": true})
 		if c.Status != "done" || c.FollowUpOrderID == nil {
 			t.Fatalf("reached with follow-up: %+v", c)
@@ -142,10 +173,7 @@ func TestCallbacks_TheDeskIsToldOfEachCallbackDueOnce(t *testing.T) {
 		rcv.waitFor(t, "two callbacks due", func(d []delivery) bool { return len(d) >= 2 })
 
 		// An unanswered call moves the callback two days on; it is told again then.
-		var page struct{ Items []callbackOut }
-		e.do(t, req{method: "GET", path: "/v1/callbacks?status=scheduled&customer_id=" + f.customer.String(), token: f.dispatcher.Token}).expect(t, 200).decode(t, &page)
-		e.do(t, req{method: "POST", path: "/v1/callbacks/" + page.Items[0].ID.String() + "/complete", token: f.dispatcher.Token,
-			body: map[string]any{"outcome": "no_answer"}}).expect(t, 200)
+		e.completeCallback(t, f.dispatcher.Token, e.scheduledCallbacks(t, f.customer)[0], map[string]any{"outcome": "no_answer"}).expect(t, 200)
 		announce()
 		if sms, _ := told(); sms != 2 {
 			t.Fatalf("told of a moved callback before it fell due again: %d SMS", sms)
@@ -182,32 +210,104 @@ func TestCallbacks_ConcurrentCallsOnOneCallbackRecordOne(t *testing.T) {
 		if len(page.Items) != 1 {
 			t.Fatalf("planned %+v", page.Items)
 		}
-		path := "/v1/callbacks/" + page.Items[0].ID.String() + "/complete"
-		const n = 8
-		statuses := make([]int, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				statuses[i] = e.do(t, req{method: "POST", path: path, token: f.dispatcher.Token,
-					body: map[string]any{"outcome": "reached", "satisfaction": 5}}).Status
-			}()
-		}
-		wg.Wait()
+		statuses := raceStatuses(8, func() int {
+			return e.completeCallback(t, f.dispatcher.Token, page.Items[0], map[string]any{"outcome": "reached", "satisfaction": 5}).Status
+		})
 		ok := 0
 		for _, s := range statuses {
 			switch s {
 			case 200:
 				ok++
-			case 409:
+			case 409, 412:
 			default:
-				t.Fatalf("statuses %v: want one 200 and the rest 409", statuses)
+				t.Fatalf("statuses %v: want one 200 and the rest 409 or 412", statuses)
 			}
 		}
 		e.do(t, req{method: "GET", path: "/v1/callbacks?customer_id=" + f.customer.String(), token: f.dispatcher.Token}).expect(t, 200).decode(t, &page)
 		if ok != 1 || len(page.Items) != 2 || page.Items[1].Seq != 2 {
 			t.Fatalf("statuses %v and callbacks %+v: want one call recorded and one next callback planned", statuses, page.Items)
+		}
+	})
+}
+
+// raceStatuses runs fn n times from goroutines released together and
+// returns each run's status.
+func raceStatuses(n int, fn func() int) []int {
+	statuses := make([]int, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			statuses[i] = fn()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return statuses
+}
+
+// Twenty unanswered calls recorded at once from the same read spend one
+// try, not all three: the callback is not given up on a month early.
+func TestCallbacks_ConcurrentNoAnswersSpendOneTry(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		f.vehicles = f.vehicles[:1]
+		e.completedInstall(t, &f)
+		c := e.callback(t, f.dispatcher.Token, e.scheduledCallbacks(t, f.customer)[0].ID)
+		statuses := raceStatuses(20, func() int {
+			return e.completeCallback(t, f.dispatcher.Token, c, map[string]any{"outcome": "no_answer"}).Status
+		})
+		ok := 0
+		for _, s := range statuses {
+			switch s {
+			case 200:
+				ok++
+			case 409, 412:
+			default:
+				t.Fatalf("statuses %v: want one 200 and the rest 409 or 412", statuses)
+			}
+		}
+		after := e.callback(t, f.dispatcher.Token, c.ID)
+		if ok != 1 || after.Status != "scheduled" || after.Attempts != 1 || after.Version != c.Version+1 {
+			t.Fatalf("statuses %v, callback %+v: want one try recorded", statuses, after)
+		}
+	})
+}
+
+// Recording a call needs the callback's current ETag, and a second
+// unanswered call waits for the retry to fall due.
+func TestCallbacks_CompleteNeedsIfMatchAndSpacesTheRetries(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		f.vehicles = f.vehicles[:1]
+		e.completedInstall(t, &f)
+		c := e.callback(t, f.dispatcher.Token, e.scheduledCallbacks(t, f.customer)[0].ID)
+		path := "/v1/callbacks/" + c.ID.String() + "/complete"
+		noAnswer := map[string]any{"outcome": "no_answer"}
+		e.do(t, req{method: "POST", path: path, token: f.dispatcher.Token, body: noAnswer}).expect(t, 428)
+		stale := c
+		stale.Version++
+		e.completeCallback(t, f.dispatcher.Token, stale, noAnswer).expect(t, 412)
+		if got := e.callback(t, f.dispatcher.Token, c.ID); got.Attempts != 0 || got.Version != c.Version {
+			t.Fatalf("a refused call was recorded: %+v", got)
+		}
+		var tried callbackOut
+		e.completeCallback(t, f.dispatcher.Token, c, noAnswer).expect(t, 200).decode(t, &tried)
+		// The old ETag is stale now.
+		e.completeCallback(t, f.dispatcher.Token, c, map[string]any{"outcome": "reached"}).expect(t, 412)
+		// Before the retry is due another no_answer is refused, naming when it is due.
+		p := e.completeCallback(t, f.dispatcher.Token, tried, noAnswer).expect(t, 409).problem(t)
+		if due := tried.DueAt.UTC().Format(time.RFC3339); !strings.Contains(p.Detail, due) {
+			t.Fatalf("detail %q does not name the due time %s", p.Detail, due)
+		}
+		e.advance(t, &f, 48*time.Hour)
+		var again callbackOut
+		e.completeCallback(t, f.dispatcher.Token, tried, noAnswer).expect(t, 200).decode(t, &again)
+		if again.Attempts != 2 || again.Status != "scheduled" {
+			t.Fatalf("after the retry fell due: %+v", again)
 		}
 	})
 }

@@ -12,11 +12,13 @@ import (
 
 // deskFixture is the cast of the service-desk matrix: a user of every role,
 // where the technician is the one who installed customer A's trackers and
-// the customer user is customer A's; customer B is someone else's.
+// the customer user is customer A's; customer B is someone else's, with
+// trackers of its own and a customer user who asks through the portal.
 type deskFixture struct {
 	fleet
 	users        map[domain.Role]user
 	custB        uuid.UUID
+	custUserB    user
 	inqA, inqB   uuid.UUID
 	compA, compB uuid.UUID
 	installA     uuid.UUID // customer A's completed install
@@ -27,7 +29,9 @@ func newDeskFixture(t *testing.T, e *env) *deskFixture {
 	f := &deskFixture{fleet: e.newFleet(t), users: map[domain.Role]user{}}
 	// A completed install plans the callbacks the complete rows use.
 	f.installA = e.completedInstall(t, &f.fleet).ID
-	f.custB = e.createCustomer(t, "Customer B "+uuid.NewString()[:8])
+	fleetB := e.newFleet(t)
+	e.completedInstall(t, &fleetB)
+	f.custB, f.custUserB = fleetB.customer, fleetB.custUser
 	f.users[domain.RoleAdmin] = user{ID: e.meID(t, e.admin), Username: "admin", Token: e.admin}
 	f.users[domain.RoleManager] = f.manager
 	f.users[domain.RoleDispatcher] = f.dispatcher
@@ -46,6 +50,20 @@ func (e *env) openInquiry(t *testing.T, customer uuid.UUID) uuid.UUID {
 	e.do(t, req{method: "POST", path: "/v1/inquiries", token: e.admin,
 		body: inquiryBody(customer, map[string]any{"reply_due_at": e.clock.Now().Add(4 * time.Hour).Format(time.RFC3339)})}).
 		expect(t, 201).decode(t, &q)
+	return q.ID
+}
+
+// queuedInquiry is an inquiry the customer user asked through the portal,
+// waiting unowned in the desk's queue.
+func (e *env) queuedInquiry(t *testing.T, custUser user) uuid.UUID {
+	t.Helper()
+	var q inquiryOut
+	body := inquiryBody(uuid.Nil, map[string]any{"channel": "portal"})
+	delete(body, "customer_id") // the portal asks for the user's own customer
+	e.do(t, req{method: "POST", path: "/v1/inquiries", token: custUser.Token, body: body}).expect(t, 201).decode(t, &q)
+	if q.OwnerID != nil {
+		t.Fatalf("a portal inquiry landed owned: %+v", q)
+	}
 	return q.ID
 }
 
@@ -91,10 +109,36 @@ func deskEndpoints(f *deskFixture) []deskEndpoint {
 			return deskCall{method: "POST", path: "/v1/inquiries/" + e.openInquiry(t, owner).String() + "/" + action, body: body(f)}
 		}
 	}
+	queuedStep := func(action string, custUser func(f *deskFixture) user, body any) func(*testing.T, *env, *deskFixture) deskCall {
+		return func(t *testing.T, e *env, f *deskFixture) deskCall {
+			return deskCall{method: "POST", path: "/v1/inquiries/" + e.queuedInquiry(t, custUser(f)).String() + "/" + action, body: body}
+		}
+	}
+	custUserA, custUserB := func(f *deskFixture) user { return f.custUser }, func(f *deskFixture) user { return f.custUserB }
+	// callbackStep records a reached call on the customer's next scheduled
+	// callback, with its ETag; a reached call plans the next one.
+	callbackStep := func(customer func() uuid.UUID) func(*testing.T, *env, *deskFixture) deskCall {
+		return func(t *testing.T, e *env, _ *deskFixture) deskCall {
+			cbs := e.scheduledCallbacks(t, customer())
+			if len(cbs) == 0 {
+				t.Fatal("no scheduled callback left")
+			}
+			return deskCall{method: "POST", path: "/v1/callbacks/" + cbs[0].ID.String() + "/complete",
+				body: map[string]any{"outcome": "reached", "satisfaction": 5}, header: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, cbs[0].Version)}}
+		}
+	}
+	callbackGet := func(customer func() uuid.UUID) func(*testing.T, *env, *deskFixture) deskCall {
+		return func(t *testing.T, e *env, _ *deskFixture) deskCall {
+			return deskCall{method: "GET", path: "/v1/callbacks/" + e.scheduledCallbacks(t, customer())[0].ID.String()}
+		}
+	}
 	a, b := func() uuid.UUID { return f.customer }, func() uuid.UUID { return f.custB }
 	return []deskEndpoint{
 		{name: "POST /v1/inquiries", prepare: func(_ *testing.T, _ *env, f *deskFixture) deskCall {
 			return deskCall{method: "POST", path: "/v1/inquiries", body: inquiryBody(f.customer, map[string]any{"channel": "portal", "answer": "Yes."})}
+		}},
+		{name: "POST /v1/inquiries (ask)", prepare: func(_ *testing.T, _ *env, f *deskFixture) deskCall {
+			return deskCall{method: "POST", path: "/v1/inquiries", body: inquiryBody(f.customer, map[string]any{"channel": "portal"})}
 		}},
 		deskGet("GET /v1/inquiries", "/v1/inquiries?overdue=true"),
 		deskGet("GET /v1/inquiries/{A}", "/v1/inquiries/"+f.inqA.String()),
@@ -104,6 +148,13 @@ func deskEndpoints(f *deskFixture) []deskEndpoint {
 		{name: "POST /v1/inquiries/{A}/handover", prepare: inquiryStep("handover", f.customer, func(f *deskFixture) any {
 			return map[string]any{"to_user_id": f.dispatcher.ID, "note": "Yours."}
 		})},
+		{name: "POST /v1/inquiries/{A}/take", prepare: queuedStep("take", custUserA, nil)},
+		{name: "POST /v1/inquiries/{B}/take", prepare: queuedStep("take", custUserB, nil)},
+		{name: "POST /v1/inquiries/{A}/take (taken)", prepare: inquiryStep("take", f.customer, func(*deskFixture) any { return nil })},
+		{name: "POST /v1/inquiries/{A}/answer (queued)", prepare: queuedStep("answer", custUserA, map[string]any{"answer": "Done."})},
+		{name: "POST /v1/inquiries/{A}/handover (queued)", prepare: func(t *testing.T, e *env, f *deskFixture) deskCall {
+			return queuedStep("handover", custUserA, map[string]any{"to_user_id": f.manager.ID, "note": "Yours."})(t, e, f)
+		}},
 		{name: "POST /v1/inquiries/{A}/work-order", prepare: inquiryStep("work-order", f.customer, func(f *deskFixture) any { return repairBody(f.fleet, "normal") })},
 		{name: "POST /v1/complaints", prepare: func(_ *testing.T, _ *env, f *deskFixture) deskCall {
 			return deskCall{method: "POST", path: "/v1/complaints", body: complaintBody(f.customer, "minor")}
@@ -117,15 +168,10 @@ func deskEndpoints(f *deskFixture) []deskEndpoint {
 		{name: "POST /v1/complaints/{A}/reopen", prepare: complaintStep("reopen", a, true, map[string]any{"reason": "Still late."})},
 		{name: "POST /v1/complaints/{B}/reopen", prepare: complaintStep("reopen", b, true, map[string]any{"reason": "Still late."})},
 		deskGet("GET /v1/callbacks", "/v1/callbacks?customer_id="+f.customer.String()),
-		{name: "POST /v1/callbacks/{A}/complete", prepare: func(t *testing.T, e *env, f *deskFixture) deskCall {
-			var page struct{ Items []callbackOut }
-			e.do(t, req{method: "GET", path: "/v1/callbacks?status=scheduled&customer_id=" + f.customer.String(), token: e.admin}).expect(t, 200).decode(t, &page)
-			if len(page.Items) == 0 {
-				t.Fatal("no scheduled callback left")
-			}
-			return deskCall{method: "POST", path: "/v1/callbacks/" + page.Items[0].ID.String() + "/complete",
-				body: map[string]any{"outcome": "reached", "satisfaction": 5}}
-		}},
+		{name: "GET /v1/callbacks/{A}", prepare: callbackGet(a)},
+		{name: "GET /v1/callbacks/{B}", prepare: callbackGet(b)},
+		{name: "POST /v1/callbacks/{A}/complete", prepare: callbackStep(a)},
+		{name: "POST /v1/callbacks/{B}/complete", prepare: callbackStep(b)},
 		// Rated once, by the customer, who comes last in the role order.
 		{name: "POST /v1/work-orders/{A}/feedback", prepare: func(_ *testing.T, _ *env, f *deskFixture) deskCall {
 			return deskCall{method: "POST", path: "/v1/work-orders/" + f.installA.String() + "/feedback", body: map[string]any{"rating": 4}}
@@ -143,34 +189,48 @@ func deskEndpoints(f *deskFixture) []deskEndpoint {
 // It restates the desk's rules: staff run the desk; a customer user files
 // and reads its own customer's inquiries and complaints, and may reopen its
 // complaint; technicians and finance see none of it (403 on lists and
-// creation, 404 on a record); an inquiry is changed by its owner (the admin
-// who took it here) or a manager; complaints close by a manager; callbacks,
-// notifications are staff's, webhooks the admin's; only the order's
+// creation, 404 on a record). A customer user asks but never answers: it
+// may not give an answer (403), and its question waits unowned for staff,
+// while staff must answer at once or agree a reply time (422). An inquiry
+// is changed by its owner (the admin who took it here) or a manager, one
+// nobody owns by the first staff member who takes, answers or hands it
+// over; taking one someone owns is 409. Complaints close by a manager;
+// callbacks and notifications are staff's (a customer user is refused its
+// own customer's callbacks, 403), webhooks the admin's; only the order's
 // customer rates its completed order.
 var deskWant = map[string][6]int{
 	//                                      admin manager dispatcher technician finance customer
-	"POST /v1/inquiries":                  {201, 201, 201, 403, 403, 201},
-	"GET /v1/inquiries":                   {200, 200, 200, 403, 403, 200},
-	"GET /v1/inquiries/{A}":               {200, 200, 200, 404, 404, 200},
-	"GET /v1/inquiries/{B}":               {200, 200, 200, 404, 404, 404},
-	"POST /v1/inquiries/{A}/answer":       {200, 200, 403, 404, 404, 403},
-	"POST /v1/inquiries/{B}/answer":       {200, 200, 403, 404, 404, 404},
-	"POST /v1/inquiries/{A}/handover":     {200, 200, 403, 404, 404, 403},
-	"POST /v1/inquiries/{A}/work-order":   {201, 201, 201, 404, 404, 403},
-	"POST /v1/complaints":                 {201, 201, 201, 403, 403, 201},
-	"GET /v1/complaints":                  {200, 200, 200, 403, 403, 200},
-	"GET /v1/complaints/{A}":              {200, 200, 200, 404, 404, 200},
-	"GET /v1/complaints/{B}":              {200, 200, 200, 404, 404, 404},
-	"POST /v1/complaints/{A}/acknowledge": {200, 200, 200, 404, 404, 403},
-	"POST /v1/complaints/{B}/acknowledge": {200, 200, 200, 404, 404, 404},
-	"POST /v1/complaints/{A}/close":       {200, 200, 403, 404, 404, 403},
-	"POST /v1/complaints/{A}/reopen":      {200, 200, 200, 404, 404, 200},
-	"POST /v1/complaints/{B}/reopen":      {200, 200, 200, 404, 404, 404},
-	"GET /v1/callbacks":                   {200, 200, 200, 403, 403, 403},
-	"POST /v1/callbacks/{A}/complete":     {200, 200, 200, 403, 403, 403},
-	"POST /v1/work-orders/{A}/feedback":   {403, 403, 403, 403, 403, 201},
-	"GET /v1/notifications":               {200, 200, 200, 403, 403, 403},
-	"POST /v1/webhooks":                   {201, 403, 403, 403, 403, 403},
+	"POST /v1/inquiries":                       {201, 201, 201, 403, 403, 403},
+	"POST /v1/inquiries (ask)":                 {422, 422, 422, 403, 403, 201},
+	"GET /v1/inquiries":                        {200, 200, 200, 403, 403, 200},
+	"GET /v1/inquiries/{A}":                    {200, 200, 200, 404, 404, 200},
+	"GET /v1/inquiries/{B}":                    {200, 200, 200, 404, 404, 404},
+	"POST /v1/inquiries/{A}/answer":            {200, 200, 403, 404, 404, 403},
+	"POST /v1/inquiries/{B}/answer":            {200, 200, 403, 404, 404, 404},
+	"POST /v1/inquiries/{A}/handover":          {200, 200, 403, 404, 404, 403},
+	"POST /v1/inquiries/{A}/take":              {200, 200, 200, 404, 404, 403},
+	"POST /v1/inquiries/{B}/take":              {200, 200, 200, 404, 404, 404},
+	"POST /v1/inquiries/{A}/take (taken)":      {200, 409, 409, 404, 404, 403},
+	"POST /v1/inquiries/{A}/answer (queued)":   {200, 200, 200, 404, 404, 403},
+	"POST /v1/inquiries/{A}/handover (queued)": {200, 200, 200, 404, 404, 403},
+	"POST /v1/inquiries/{A}/work-order":        {201, 201, 201, 404, 404, 403},
+	"POST /v1/complaints":                      {201, 201, 201, 403, 403, 201},
+	"GET /v1/complaints":                       {200, 200, 200, 403, 403, 200},
+	"GET /v1/complaints/{A}":                   {200, 200, 200, 404, 404, 200},
+	"GET /v1/complaints/{B}":                   {200, 200, 200, 404, 404, 404},
+	"POST /v1/complaints/{A}/acknowledge":      {200, 200, 200, 404, 404, 403},
+	"POST /v1/complaints/{B}/acknowledge":      {200, 200, 200, 404, 404, 404},
+	"POST /v1/complaints/{A}/close":            {200, 200, 403, 404, 404, 403},
+	"POST /v1/complaints/{A}/reopen":           {200, 200, 200, 404, 404, 200},
+	"POST /v1/complaints/{B}/reopen":           {200, 200, 200, 404, 404, 404},
+	"GET /v1/callbacks":                        {200, 200, 200, 403, 403, 403},
+	"GET /v1/callbacks/{A}":                    {200, 200, 200, 404, 404, 403},
+	"GET /v1/callbacks/{B}":                    {200, 200, 200, 404, 404, 404},
+	"POST /v1/callbacks/{A}/complete":          {200, 200, 200, 404, 404, 403},
+	"POST /v1/callbacks/{B}/complete":          {200, 200, 200, 404, 404, 404},
+	"POST /v1/work-orders/{A}/feedback":        {403, 403, 403, 403, 403, 201},
+	"GET /v1/notifications":                    {200, 200, 200, 403, 403, 403},
+	"POST /v1/webhooks":                        {201, 403, 403, 403, 403, 403},
 }
 
 func TestDeskMatrix_EveryRoleOnEveryEndpoint(t *testing.T) {

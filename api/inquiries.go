@@ -14,7 +14,7 @@ import (
 func (s *Server) inquiryDTO(q inquiry.Inquiry, evs []domain.Event) gen.Inquiry {
 	out := gen.Inquiry{Id: q.ID, CustomerId: nullableID(q.CustomerID), CallerName: q.CallerName, CallerPhone: q.CallerPhone,
 		Channel: gen.Channel(q.Channel), Question: q.Question, Answer: nullableOf(q.Answer), ReplyDueAt: nullableOf(q.ReplyDueAt),
-		Status: gen.InquiryStatus(q.Status), Overdue: q.Overdue(s.cfg.Now()), OwnerId: q.OwnerID, TakenBy: q.TakenBy,
+		Status: gen.InquiryStatus(q.Status), Overdue: q.Overdue(s.cfg.Now()), OwnerId: nullableID(q.OwnerID), TakenBy: nullableID(q.TakenBy),
 		WorkOrderId: nullableID(q.WorkOrderID), CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt, AnsweredAt: nullableOf(q.AnsweredAt),
 		Events: []gen.InquiryEvent{}}
 	for _, e := range evs {
@@ -65,7 +65,18 @@ func (s *Server) GetInquiry(ctx context.Context, req gen.GetInquiryRequestObject
 // ListInquiries pages through the ledger.
 func (s *Server) ListInquiries(ctx context.Context, req gen.ListInquiriesRequestObject) (gen.ListInquiriesResponseObject, error) {
 	p := req.Params
-	f := inquiry.Filter{OwnerID: deref(p.OwnerId), Overdue: deref(p.Overdue)}
+	f := inquiry.Filter{Overdue: deref(p.Overdue)}
+	switch owner := deref(p.OwnerId); owner {
+	case "":
+	case "none":
+		f.Unowned = true
+	default:
+		id, err := uuid.Parse(owner)
+		if err != nil {
+			return nil, domain.BadRequest("owner_id", "must be a user id or none")
+		}
+		f.OwnerID = id
+	}
 	if p.Status != nil {
 		f.Status = inquiry.Status(*p.Status)
 	}
@@ -78,6 +89,18 @@ func (s *Server) ListInquiries(ctx context.Context, req gen.ListInquiriesRequest
 		items[i] = s.inquiryDTO(q, nil) // lists leave the timeline to GET
 	}
 	return gen.ListInquiries200JSONResponse{Items: items, NextCursor: nextCursor(page.Next)}, nil
+}
+
+// TakeInquiry gives an inquiry nobody owns to the staff member who takes it.
+func (s *Server) TakeInquiry(ctx context.Context, req gen.TakeInquiryRequestObject) (gen.TakeInquiryResponseObject, error) {
+	if _, err := s.cfg.Inquiries.Take(ctx, req.Id); err != nil {
+		return nil, err
+	}
+	dto, err := s.inquiryWithTimeline(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	return gen.TakeInquiry200JSONResponse(dto), nil
 }
 
 // HandOverInquiry passes an inquiry to another desk member.
@@ -106,16 +129,7 @@ func (s *Server) AnswerInquiry(ctx context.Context, req gen.AnswerInquiryRequest
 
 // InquiryToWorkOrder turns an inquiry into a work order.
 func (s *Server) InquiryToWorkOrder(ctx context.Context, req gen.InquiryToWorkOrderRequestObject) (gen.InquiryToWorkOrderResponseObject, error) {
-	var orderID uuid.UUID
-	err := s.cfg.Inquiries.ToWorkOrder(ctx, req.Id, func(ctx context.Context) (uuid.UUID, uuid.UUID, error) {
-		o, err := s.cfg.WorkOrders.Create(ctx, newOrder(*req.Body))
-		orderID = o.ID
-		return o.ID, o.CustomerID, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	o, err := s.cfg.WorkOrders.Read(ctx, orderID)
+	o, err := s.cfg.WorkOrders.CreateFromInquiry(ctx, req.Id, newOrder(*req.Body))
 	if err != nil {
 		return nil, err
 	}

@@ -92,6 +92,27 @@ func (e CallbackOutcome) Valid() bool {
 	}
 }
 
+// Defines values for CallbackAction.
+const (
+	CallbackActionNoAnswer CallbackAction = "no_answer"
+	CallbackActionReached  CallbackAction = "reached"
+	CallbackActionRefused  CallbackAction = "refused"
+)
+
+// Valid indicates whether the value is a known member of the CallbackAction enum.
+func (e CallbackAction) Valid() bool {
+	switch e {
+	case CallbackActionNoAnswer:
+		return true
+	case CallbackActionReached:
+		return true
+	case CallbackActionRefused:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CallbackCompleteOutcome.
 const (
 	CallbackCompleteOutcomeNoAnswer CallbackCompleteOutcome = "no_answer"
@@ -361,6 +382,7 @@ const (
 	InquiryEventTypeAnswered  InquiryEventType = "answered"
 	InquiryEventTypeCreated   InquiryEventType = "created"
 	InquiryEventTypeHandover  InquiryEventType = "handover"
+	InquiryEventTypeTaken     InquiryEventType = "taken"
 	InquiryEventTypeWorkOrder InquiryEventType = "work_order"
 )
 
@@ -372,6 +394,8 @@ func (e InquiryEventType) Valid() bool {
 	case InquiryEventTypeCreated:
 		return true
 	case InquiryEventTypeHandover:
+		return true
+	case InquiryEventTypeTaken:
 		return true
 	case InquiryEventTypeWorkOrder:
 		return true
@@ -956,6 +980,8 @@ type BillLineKind string
 
 // Callback defines model for Callback.
 type Callback struct {
+	// AllowedActions The outcomes this caller may record now with POST /v1/callbacks/{id}/complete: none once the callback is done or unreachable, and no no_answer while a retry is not yet due.
+	AllowedActions      []CallbackAction                     `json:"allowed_actions"`
 	Attempts            int32                                `json:"attempts"`
 	CompletedAt         nullable.Nullable[NullableTimestamp] `json:"completed_at"`
 	CustomerId          Uuid                                 `json:"customer_id"`
@@ -971,12 +997,18 @@ type Callback struct {
 	Status    CallbackStatus `json:"status"`
 	VehicleId Uuid           `json:"vehicle_id"`
 
+	// Version Counts the calls recorded; the ETag is this number in quotes.
+	Version int32 `json:"version"`
+
 	// WorkOrderId The install order that scheduled it.
 	WorkOrderId Uuid `json:"work_order_id"`
 }
 
 // CallbackOutcome defines model for Callback.Outcome.
 type CallbackOutcome string
+
+// CallbackAction defines model for CallbackAction.
+type CallbackAction string
 
 // CallbackComplete defines model for CallbackComplete.
 type CallbackComplete struct {
@@ -1306,14 +1338,16 @@ type Inquiry struct {
 	// Overdue Open and past its reply time.
 	Overdue bool `json:"overdue"`
 
-	// OwnerId Who answers for it now (首问负责制).
-	OwnerId     Uuid                                 `json:"owner_id"`
-	Question    Question                             `json:"question"`
-	ReplyDueAt  nullable.Nullable[NullableTimestamp] `json:"reply_due_at"`
-	Status      InquiryStatus                        `json:"status"`
-	TakenBy     Uuid                                 `json:"taken_by"`
-	UpdatedAt   Timestamp                            `json:"updated_at"`
-	WorkOrderId nullable.Nullable[Uuid]              `json:"work_order_id"`
+	// OwnerId Who answers for it now (首问负责制); null while it waits in the desk's queue.
+	OwnerId    nullable.Nullable[Uuid]              `json:"owner_id"`
+	Question   Question                             `json:"question"`
+	ReplyDueAt nullable.Nullable[NullableTimestamp] `json:"reply_due_at"`
+	Status     InquiryStatus                        `json:"status"`
+
+	// TakenBy The staff member who first took it; null while it waits in the desk's queue.
+	TakenBy     nullable.Nullable[Uuid] `json:"taken_by"`
+	UpdatedAt   Timestamp               `json:"updated_at"`
+	WorkOrderId nullable.Nullable[Uuid] `json:"work_order_id"`
 }
 
 // InquiryAnswer defines model for InquiryAnswer.
@@ -2179,6 +2213,11 @@ type CompleteCallbackParams struct {
 	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
 	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The order's current ETag. Required by every change (428 without it, 412 when stale), and
+	// judged after the caller's role and the order's state (RFC 9110 §13.2.1). A weak form
+	// (W/"3") is accepted too, since proxies that compress weaken ETags.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListComplaintsParams defines parameters for ListComplaints.
@@ -2283,9 +2322,11 @@ type ListCustomersParams struct {
 
 // ListInquiriesParams defines parameters for ListInquiries.
 type ListInquiriesParams struct {
-	Status  *InquiryStatus `form:"status,omitempty" json:"status,omitempty"`
-	OwnerId *Uuid          `form:"owner_id,omitempty" json:"owner_id,omitempty"`
-	Overdue *bool          `form:"overdue,omitempty" json:"overdue,omitempty"`
+	Status *InquiryStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// OwnerId A staff member's id, or `none` for the desk's queue of inquiries nobody has taken yet.
+	OwnerId *string `form:"owner_id,omitempty" json:"owner_id,omitempty"`
+	Overdue *bool   `form:"overdue,omitempty" json:"overdue,omitempty"`
 
 	// Limit Page size.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
@@ -2318,6 +2359,17 @@ type AnswerInquiryParams struct {
 
 // HandOverInquiryParams defines parameters for HandOverInquiry.
 type HandOverInquiryParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// TakeInquiryParams defines parameters for TakeInquiry.
+type TakeInquiryParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
 	// and body replays the first response without doing the work again (marked
 	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
@@ -2979,6 +3031,9 @@ type ServerInterface interface {
 	// ListCallbacks Callbacks to make (回访)
 	// (GET /v1/callbacks)
 	ListCallbacks(ctx echo.Context, params ListCallbacksParams) error
+	// GetCallback One callback (staff)
+	// (GET /v1/callbacks/{id})
+	GetCallback(ctx echo.Context, id Id) error
 	// CompleteCallback Record a callbacks outcome (staff)
 	// (POST /v1/callbacks/{id}/complete)
 	CompleteCallback(ctx echo.Context, id Id, params CompleteCallbackParams) error
@@ -3030,6 +3085,9 @@ type ServerInterface interface {
 	// HandOverInquiry Hand an inquiry over on record
 	// (POST /v1/inquiries/{id}/handover)
 	HandOverInquiry(ctx echo.Context, id Id, params HandOverInquiryParams) error
+	// TakeInquiry Take an inquiry from the desk's queue
+	// (POST /v1/inquiries/{id}/take)
+	TakeInquiry(ctx echo.Context, id Id, params TakeInquiryParams) error
 	// InquiryToWorkOrder Turn an inquiry into a work order
 	// (POST /v1/inquiries/{id}/work-order)
 	InquiryToWorkOrder(ctx echo.Context, id Id, params InquiryToWorkOrderParams) error
@@ -3296,6 +3354,22 @@ func (w *ServerInterfaceWrapper) ListCallbacks(ctx echo.Context) error {
 	return err
 }
 
+// GetCallback converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCallback(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCallback(ctx, id)
+	return err
+}
+
 // CompleteCallback converts echo context to params.
 func (w *ServerInterfaceWrapper) CompleteCallback(ctx echo.Context) error {
 	var err error
@@ -3325,6 +3399,21 @@ func (w *ServerInterfaceWrapper) CompleteCallback(ctx echo.Context) error {
 		}
 
 		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -3715,7 +3804,7 @@ func (w *ServerInterfaceWrapper) ListInquiries(ctx echo.Context) error {
 
 	// ------------- Optional query parameter "owner_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "owner_id", ctx.QueryParams(), &params.OwnerId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "owner_id", ctx.QueryParams(), &params.OwnerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter owner_id: %s", err))
 	}
@@ -3860,6 +3949,42 @@ func (w *ServerInterfaceWrapper) HandOverInquiry(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.HandOverInquiry(ctx, id, params)
+	return err
+}
+
+// TakeInquiry converts echo context to params.
+func (w *ServerInterfaceWrapper) TakeInquiry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TakeInquiryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TakeInquiry(ctx, id, params)
 	return err
 }
 
@@ -5764,6 +5889,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/auth/logout", wrapper.Logout, options.OperationMiddlewares["logout"]...)
 	router.POST(options.BaseURL+"/v1/auth/refresh", wrapper.Refresh, options.OperationMiddlewares["refresh"]...)
 	router.GET(options.BaseURL+"/v1/callbacks", wrapper.ListCallbacks, options.OperationMiddlewares["listCallbacks"]...)
+	router.GET(options.BaseURL+"/v1/callbacks/:id", wrapper.GetCallback, options.OperationMiddlewares["getCallback"]...)
 	router.POST(options.BaseURL+"/v1/callbacks/:id/complete", wrapper.CompleteCallback, options.OperationMiddlewares["completeCallback"]...)
 	router.GET(options.BaseURL+"/v1/complaints", wrapper.ListComplaints, options.OperationMiddlewares["listComplaints"]...)
 	router.POST(options.BaseURL+"/v1/complaints", wrapper.CreateComplaint, options.OperationMiddlewares["createComplaint"]...)
@@ -5781,6 +5907,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/inquiries/:id", wrapper.GetInquiry, options.OperationMiddlewares["getInquiry"]...)
 	router.POST(options.BaseURL+"/v1/inquiries/:id/answer", wrapper.AnswerInquiry, options.OperationMiddlewares["answerInquiry"]...)
 	router.POST(options.BaseURL+"/v1/inquiries/:id/handover", wrapper.HandOverInquiry, options.OperationMiddlewares["handOverInquiry"]...)
+	router.POST(options.BaseURL+"/v1/inquiries/:id/take", wrapper.TakeInquiry, options.OperationMiddlewares["takeInquiry"]...)
 	router.POST(options.BaseURL+"/v1/inquiries/:id/work-order", wrapper.InquiryToWorkOrder, options.OperationMiddlewares["inquiryToWorkOrder"]...)
 	router.GET(options.BaseURL+"/v1/me", wrapper.Me, options.OperationMiddlewares["me"]...)
 	router.GET(options.BaseURL+"/v1/notifications", wrapper.ListNotifications, options.OperationMiddlewares["listNotifications"]...)
@@ -6413,6 +6540,140 @@ func (response ListCallbacks500ApplicationProblemPlusJSONResponse) VisitListCall
 	return err
 }
 
+type GetCallbackRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type GetCallbackResponseObject interface {
+	VisitGetCallbackResponse(w http.ResponseWriter) error
+}
+
+type GetCallback200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetCallback200JSONResponse struct {
+	Body    Callback
+	Headers GetCallback200ResponseHeaders
+}
+
+func (response GetCallback200JSONResponse) VisitGetCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCallback400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCallback400ApplicationProblemPlusJSONResponse) VisitGetCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCallback401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCallback401ApplicationProblemPlusJSONResponse) VisitGetCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCallback403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCallback403ApplicationProblemPlusJSONResponse) VisitGetCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCallback404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCallback404ApplicationProblemPlusJSONResponse) VisitGetCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCallback429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetCallback429ApplicationProblemPlusJSONResponse) VisitGetCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCallback500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetCallback500ApplicationProblemPlusJSONResponse) VisitGetCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CompleteCallbackRequestObject struct {
 	Id     Id `json:"id"`
 	Params CompleteCallbackParams
@@ -6423,15 +6684,25 @@ type CompleteCallbackResponseObject interface {
 	VisitCompleteCallbackResponse(w http.ResponseWriter) error
 }
 
-type CompleteCallback200JSONResponse Callback
+type CompleteCallback200ResponseHeaders struct {
+	ETag *string
+}
+
+type CompleteCallback200JSONResponse struct {
+	Body    Callback
+	Headers CompleteCallback200ResponseHeaders
+}
 
 func (response CompleteCallback200JSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6520,6 +6791,22 @@ func (response CompleteCallback409ApplicationProblemPlusJSONResponse) VisitCompl
 	return err
 }
 
+type CompleteCallback412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteCallback412ApplicationProblemPlusJSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CompleteCallback413ApplicationProblemPlusJSONResponse struct {
 	TooLargeApplicationProblemPlusJSONResponse
 }
@@ -6548,6 +6835,22 @@ func (response CompleteCallback422ApplicationProblemPlusJSONResponse) VisitCompl
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteCallback428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteCallback428ApplicationProblemPlusJSONResponse) VisitCompleteCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9105,6 +9408,147 @@ type HandOverInquiry500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response HandOverInquiry500ApplicationProblemPlusJSONResponse) VisitHandOverInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeInquiryRequestObject struct {
+	Id     Id `json:"id"`
+	Params TakeInquiryParams
+}
+
+type TakeInquiryResponseObject interface {
+	VisitTakeInquiryResponse(w http.ResponseWriter) error
+}
+
+type TakeInquiry200JSONResponse Inquiry
+
+func (response TakeInquiry200JSONResponse) VisitTakeInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeInquiry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response TakeInquiry400ApplicationProblemPlusJSONResponse) VisitTakeInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeInquiry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response TakeInquiry401ApplicationProblemPlusJSONResponse) VisitTakeInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeInquiry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response TakeInquiry403ApplicationProblemPlusJSONResponse) VisitTakeInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeInquiry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response TakeInquiry404ApplicationProblemPlusJSONResponse) VisitTakeInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeInquiry409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response TakeInquiry409ApplicationProblemPlusJSONResponse) VisitTakeInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeInquiry429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response TakeInquiry429ApplicationProblemPlusJSONResponse) VisitTakeInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeInquiry500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response TakeInquiry500ApplicationProblemPlusJSONResponse) VisitTakeInquiryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -17945,6 +18389,9 @@ type StrictServerInterface interface {
 	// ListCallbacks Callbacks to make (回访)
 	// (GET /v1/callbacks)
 	ListCallbacks(ctx context.Context, request ListCallbacksRequestObject) (ListCallbacksResponseObject, error)
+	// GetCallback One callback (staff)
+	// (GET /v1/callbacks/{id})
+	GetCallback(ctx context.Context, request GetCallbackRequestObject) (GetCallbackResponseObject, error)
 	// CompleteCallback Record a callbacks outcome (staff)
 	// (POST /v1/callbacks/{id}/complete)
 	CompleteCallback(ctx context.Context, request CompleteCallbackRequestObject) (CompleteCallbackResponseObject, error)
@@ -17996,6 +18443,9 @@ type StrictServerInterface interface {
 	// HandOverInquiry Hand an inquiry over on record
 	// (POST /v1/inquiries/{id}/handover)
 	HandOverInquiry(ctx context.Context, request HandOverInquiryRequestObject) (HandOverInquiryResponseObject, error)
+	// TakeInquiry Take an inquiry from the desk's queue
+	// (POST /v1/inquiries/{id}/take)
+	TakeInquiry(ctx context.Context, request TakeInquiryRequestObject) (TakeInquiryResponseObject, error)
 	// InquiryToWorkOrder Turn an inquiry into a work order
 	// (POST /v1/inquiries/{id}/work-order)
 	InquiryToWorkOrder(ctx context.Context, request InquiryToWorkOrderRequestObject) (InquiryToWorkOrderResponseObject, error)
@@ -18381,6 +18831,31 @@ func (sh *strictHandler) ListCallbacks(ctx echo.Context, params ListCallbacksPar
 		return err
 	} else if validResponse, ok := response.(ListCallbacksResponseObject); ok {
 		return validResponse.VisitListCallbacksResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCallback operation middleware
+func (sh *strictHandler) GetCallback(ctx echo.Context, id Id) error {
+	var request GetCallbackRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCallback(ctx.Request().Context(), request.(GetCallbackRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCallback")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCallbackResponseObject); ok {
+		return validResponse.VisitGetCallbackResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -19018,6 +19493,32 @@ func (sh *strictHandler) HandOverInquiry(ctx echo.Context, id Id, params HandOve
 		return err
 	} else if validResponse, ok := response.(HandOverInquiryResponseObject); ok {
 		return validResponse.VisitHandOverInquiryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TakeInquiry operation middleware
+func (sh *strictHandler) TakeInquiry(ctx echo.Context, id Id, params TakeInquiryParams) error {
+	var request TakeInquiryRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TakeInquiry(ctx.Request().Context(), request.(TakeInquiryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TakeInquiry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TakeInquiryResponseObject); ok {
+		return validResponse.VisitTakeInquiryResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -48,6 +48,7 @@ type Callback struct {
 	Seq             int
 	DueAt           time.Time
 	Status          Status
+	Version         int // one more with each call recorded; the ETag
 	Attempts        int
 	Outcome         *Outcome
 	Satisfaction    *int
@@ -76,9 +77,9 @@ type Filter struct {
 // Repository stores callbacks.
 type Repository interface {
 	Insert(ctx context.Context, c Callback) error
-	// Update saves c if it is still scheduled with prevAttempts calls made;
-	// otherwise a conflict, as another call was recorded meanwhile.
-	Update(ctx context.Context, c Callback, prevAttempts int) error
+	// Update saves c if its stored version is still prevVersion; otherwise
+	// a conflict, as another call was recorded meanwhile.
+	Update(ctx context.Context, c Callback, prevVersion int) error
 	ByID(ctx context.Context, id uuid.UUID) (Callback, error)
 	// List pages through callbacks, soonest due first.
 	List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Callback], error)
@@ -154,12 +155,50 @@ func (s *Service) AnnounceDue(ctx context.Context) (int64, error) {
 func (s *Service) Schedule(ctx context.Context, orderID, customerID uuid.UUID, vehicleIDs []uuid.UUID, installedAt time.Time) error {
 	for _, v := range vehicleIDs {
 		c := Callback{ID: domain.NewID(), CustomerID: customerID, VehicleID: v, WorkOrderID: orderID, InstalledAt: installedAt.UTC(),
-			Seq: 1, DueAt: DueAt(installedAt.UTC(), 1), Status: Scheduled}
+			Seq: 1, DueAt: DueAt(installedAt.UTC(), 1), Status: Scheduled, Version: 1}
 		if err := s.repo.Insert(ctx, c); err != nil {
 			return fmt.Errorf("schedule callback: %w", err)
 		}
 	}
 	return nil
+}
+
+// visible is the callback if the actor may act on it: staff. A customer
+// user is refused its own customer's (403); anyone else finds none (404).
+func (s *Service) visible(ctx context.Context, id uuid.UUID) (domain.Actor, Callback, error) {
+	actor, c, err := domain.ReadLedger(ctx, id, s.repo.ByID, func(c Callback) uuid.UUID { return c.CustomerID }, "callback")
+	if err == nil && !actor.IsStaff() {
+		err = domain.Forbidden("only staff make callbacks")
+	}
+	return actor, c, err
+}
+
+// Get returns one callback (staff).
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (Callback, error) {
+	_, c, err := s.visible(ctx, id)
+	if err != nil {
+		return Callback{}, fmt.Errorf("callback %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// retryEarly reports whether recording a no_answer on c at now would come
+// before its retry is due: the tries are spaced, not spent at once.
+func retryEarly(c Callback, now time.Time) bool {
+	return c.Attempts > 0 && now.Before(c.DueAt)
+}
+
+// AllowedActions are the outcomes the actor in ctx may record on c now:
+// staff on a scheduled callback, no_answer only once a retry is due.
+func (s *Service) AllowedActions(ctx context.Context, c Callback) []Outcome {
+	actor, ok := domain.ActorFrom(ctx)
+	if !ok || !actor.IsStaff() || c.Status != Scheduled {
+		return []Outcome{}
+	}
+	if retryEarly(c, s.clock.Now()) {
+		return []Outcome{Reached, Refused}
+	}
+	return []Outcome{Reached, NoAnswer, Refused}
 }
 
 // List pages through callbacks (staff).
@@ -184,25 +223,26 @@ type Result struct {
 
 // Complete records a call. reached or refused closes the callback and plans
 // the next; no_answer tries again two days later, at most three tries in
-// all. A follow-up opens a repair request through openRepair, in the same
-// transaction.
-func (s *Service) Complete(ctx context.Context, id uuid.UUID, r Result,
+// all, and is refused before the retry is due. A follow-up opens a repair
+// request through openRepair, in the same transaction. The checks run as
+// for work orders: 404, 403, state 409, If-Match (428, 412), input 422.
+func (s *Service) Complete(ctx context.Context, id uuid.UUID, version *int, r Result,
 	openRepair func(ctx context.Context, c Callback) (uuid.UUID, error)) (Callback, error) {
-	actor, err := domain.MustActor(ctx)
-	if err != nil {
-		return Callback{}, err
-	}
-	if !actor.IsStaff() {
-		return Callback{}, domain.Forbidden("only staff make callbacks")
-	}
 	var out Callback
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := s.repo.ByID(ctx, id)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		actor, c, err := s.visible(ctx, id)
 		if err != nil {
 			return err
 		}
+		now := s.clock.Now()
 		if c.Status != Scheduled {
 			return domain.Conflict("the callback is %s already", c.Status)
+		}
+		if r.Outcome == NoAnswer && retryEarly(c, now) {
+			return domain.Conflict("the retry is due at %s; an unanswered call before then is not a try", c.DueAt.Format(time.RFC3339))
+		}
+		if err := domain.MatchVersion("callback", c.Version, version); err != nil {
+			return err
 		}
 		var fe domain.FieldErrors
 		if r.Satisfaction != nil && (*r.Satisfaction < 1 || *r.Satisfaction > 5) {
@@ -218,9 +258,10 @@ func (s *Service) Complete(ctx context.Context, id uuid.UUID, r Result,
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		now := s.clock.Now()
 		outcome := r.Outcome
+		prev := c.Version
 		c.Attempts++
+		c.Version++
 		c.Outcome, c.Notes = &outcome, notes
 		next := false
 		switch {
@@ -236,12 +277,12 @@ func (s *Service) Complete(ctx context.Context, id uuid.UUID, r Result,
 				return err
 			}
 		}
-		if err := s.repo.Update(ctx, c, c.Attempts-1); err != nil {
+		if err := s.repo.Update(ctx, c, prev); err != nil {
 			return err
 		}
 		if next {
 			n := Callback{ID: domain.NewID(), CustomerID: c.CustomerID, VehicleID: c.VehicleID, WorkOrderID: c.WorkOrderID,
-				InstalledAt: c.InstalledAt, Seq: c.Seq + 1, DueAt: DueAt(c.InstalledAt, c.Seq+1), Status: Scheduled}
+				InstalledAt: c.InstalledAt, Seq: c.Seq + 1, DueAt: DueAt(c.InstalledAt, c.Seq+1), Status: Scheduled, Version: 1}
 			if err := s.repo.Insert(ctx, n); err != nil {
 				return err
 			}

@@ -228,20 +228,9 @@ func (s *Service) Create(ctx context.Context, in NewComplaint) (Complaint, error
 	return c, nil
 }
 
-// visible is the complaint if the actor may see it.
+// visible is the complaint if the actor may read it (404 otherwise).
 func (s *Service) visible(ctx context.Context, id uuid.UUID) (domain.Actor, Complaint, error) {
-	actor, err := domain.MustActor(ctx)
-	if err != nil {
-		return actor, Complaint{}, err
-	}
-	c, err := s.repo.ByID(ctx, id)
-	if err != nil {
-		return actor, Complaint{}, err
-	}
-	if !actor.IsStaffOrOwner(c.CustomerID) {
-		return actor, Complaint{}, domain.NotFound("complaint")
-	}
-	return actor, c, nil
+	return domain.ReadLedger(ctx, id, s.repo.ByID, func(c Complaint) uuid.UUID { return c.CustomerID }, "complaint")
 }
 
 // View is a complaint as one caller reads it: with the actions that caller
@@ -268,15 +257,11 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (View, error) {
 // List pages through complaints, without their timelines.
 func (s *Service) List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[View], error) {
 	actor, err := domain.MustActor(ctx)
+	if err == nil {
+		f.CustomerID, err = actor.LedgerScope(f.CustomerID, "complaints")
+	}
 	if err != nil {
 		return domain.Page[View]{}, err
-	}
-	switch {
-	case actor.IsStaff():
-	case actor.Role == domain.RoleCustomer:
-		f.CustomerID = actor.CustomerID
-	default:
-		return domain.Page[View]{}, domain.Forbidden("this role does not read complaints")
 	}
 	f.Now = s.clock.Now()
 	page, err := s.repo.List(ctx, f, p.Normalize())
@@ -366,11 +351,8 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, version *int, st Step) 
 		if err := Can(actor, c, st.Action); err != nil {
 			return err
 		}
-		if version == nil {
-			return &domain.Error{Kind: domain.KindPreconditionRequired, Detail: "send If-Match with the complaint's current ETag"}
-		}
-		if *version != c.Version {
-			return &domain.Error{Kind: domain.KindPreconditionFailed, Detail: fmt.Sprintf("the complaint has changed: version %d, not %d", c.Version, *version)}
+		if err := domain.MatchVersion("complaint", c.Version, version); err != nil {
+			return err
 		}
 		now := s.clock.Now()
 		data := map[string]any{"from": string(c.Status)}

@@ -1,6 +1,8 @@
 // Package inquiry is the customer-service ledger of inquiries (咨询,
 // 客服前台工作台帐): each answered at once or by an agreed time, and owned by
-// whoever took it until it is handed over on record (首问负责制).
+// the staff member who took it until it is handed over on record
+// (首问负责制). An inquiry asked through the portal waits unowned in the
+// desk's queue until someone takes it.
 package inquiry
 
 import (
@@ -45,8 +47,9 @@ type Inquiry struct {
 	Answer      *string
 	ReplyDueAt  *time.Time
 	Status      Status
-	OwnerID     uuid.UUID
-	TakenBy     uuid.UUID
+	Version     int       // guards each change against a concurrent one
+	OwnerID     uuid.UUID // zero while it waits in the desk's queue
+	TakenBy     uuid.UUID // the staff member who first took it; zero while queued
 	WorkOrderID uuid.UUID
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -72,6 +75,7 @@ type NewInquiry struct {
 type Filter struct {
 	Status     Status
 	OwnerID    uuid.UUID
+	Unowned    bool // the desk's queue: nobody has taken them yet
 	CustomerID uuid.UUID
 	Overdue    bool
 	Now        time.Time
@@ -80,7 +84,9 @@ type Filter struct {
 // Repository is the storage the ledger needs.
 type Repository interface {
 	Insert(ctx context.Context, q Inquiry) error
-	Update(ctx context.Context, q Inquiry) error
+	// Update saves q if its stored version is still prevVersion; otherwise
+	// a conflict, as another change got there first.
+	Update(ctx context.Context, q Inquiry, prevVersion int) error
 	ByID(ctx context.Context, id uuid.UUID) (Inquiry, error)
 	List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Inquiry], error)
 }
@@ -112,28 +118,33 @@ func (s *Service) event(ctx context.Context, q Inquiry, typ string, actor uuid.U
 	return s.events.Append(ctx, domain.NewEvent("inquiry", q.ID, typ, actor, q.UpdatedAt, data))
 }
 
-// Create records an inquiry; the actor owns it.
+// Create records an inquiry. Staff own what they record; a customer user's
+// question lands unowned in the desk's queue, to be taken by staff.
 func (s *Service) Create(ctx context.Context, in NewInquiry) (Inquiry, error) {
 	actor, err := domain.MustActor(ctx)
 	if err != nil {
 		return Inquiry{}, err
 	}
+	owner := actor.UserID
 	var fe domain.FieldErrors
 	switch {
 	case actor.IsStaff():
 	case actor.Role == domain.RoleCustomer:
+		if in.Answer != nil || in.ReplyDueAt != nil {
+			return Inquiry{}, domain.Forbidden("a customer user asks; the desk answers and agrees the reply time")
+		}
 		if in.CustomerID != uuid.Nil && in.CustomerID != actor.CustomerID {
 			fe.Add("customer_id", "a customer user asks for its own customer only")
 		}
 		if in.Channel != Portal {
 			fe.Add("channel", "a customer user's inquiries come through the portal")
 		}
-		in.CustomerID = actor.CustomerID
+		in.CustomerID, owner = actor.CustomerID, uuid.Nil
 	default:
 		return Inquiry{}, domain.Forbidden("this role does not take inquiries")
 	}
 	now := s.clock.Now()
-	q := Inquiry{ID: domain.NewID(), CustomerID: in.CustomerID, Channel: in.Channel, Status: Open, OwnerID: actor.UserID, TakenBy: actor.UserID,
+	q := Inquiry{ID: domain.NewID(), CustomerID: in.CustomerID, Channel: in.Channel, Status: Open, Version: 1, OwnerID: owner, TakenBy: owner,
 		CreatedAt: now, UpdatedAt: now,
 		CallerName:  domain.Text(&fe, "caller_name", in.CallerName, 1, 100),
 		CallerPhone: domain.Phone(&fe, "caller_phone", in.CallerPhone),
@@ -142,6 +153,8 @@ func (s *Service) Create(ctx context.Context, in NewInquiry) (Inquiry, error) {
 	switch {
 	case q.Answer != nil:
 		q.Status, q.AnsweredAt = Answered, &now
+	case owner == uuid.Nil:
+		// Queued: the staff member who takes it agrees the reply time.
 	case in.ReplyDueAt == nil:
 		fe.Add("reply_due_at", "is required when the inquiry is not answered at once")
 	case !in.ReplyDueAt.After(now):
@@ -174,20 +187,9 @@ func (s *Service) Create(ctx context.Context, in NewInquiry) (Inquiry, error) {
 	return q, nil
 }
 
-// visible returns the inquiry if the actor may see it.
+// visible is the inquiry if the actor may read it (404 otherwise).
 func (s *Service) visible(ctx context.Context, id uuid.UUID) (domain.Actor, Inquiry, error) {
-	actor, err := domain.MustActor(ctx)
-	if err != nil {
-		return actor, Inquiry{}, err
-	}
-	q, err := s.repo.ByID(ctx, id)
-	if err != nil {
-		return actor, Inquiry{}, err
-	}
-	if !actor.IsStaffOrOwner(q.CustomerID) {
-		return actor, Inquiry{}, domain.NotFound("inquiry")
-	}
-	return actor, q, nil
+	return domain.ReadLedger(ctx, id, s.repo.ByID, func(q Inquiry) uuid.UUID { return q.CustomerID }, "inquiry")
 }
 
 // Get returns an inquiry and its timeline.
@@ -200,24 +202,85 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Inquiry, []domain.Even
 	return q, evs, err
 }
 
-// List pages through the ledger.
+// List pages through the ledger: staff every customer's, a customer user its own.
 func (s *Service) List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Inquiry], error) {
 	actor, err := domain.MustActor(ctx)
+	if err == nil {
+		f.CustomerID, err = actor.LedgerScope(f.CustomerID, "the inquiry ledger")
+	}
 	if err != nil {
 		return domain.Page[Inquiry]{}, err
-	}
-	switch {
-	case actor.IsStaff():
-	case actor.Role == domain.RoleCustomer:
-		f.CustomerID = actor.CustomerID
-	default:
-		return domain.Page[Inquiry]{}, domain.Forbidden("this role does not read the inquiry ledger")
 	}
 	f.Now = s.clock.Now()
 	return s.repo.List(ctx, f, p.Normalize())
 }
 
-// change runs fn on an open inquiry owned by the actor (or a supervisor's).
+// save writes q, one version on from prev, with its events, all at q.UpdatedAt.
+func (s *Service) save(ctx context.Context, q *Inquiry, actor uuid.UUID, events ...event) error {
+	prev := q.Version
+	q.Version++
+	if err := s.repo.Update(ctx, *q, prev); err != nil {
+		return err
+	}
+	for _, e := range events {
+		if err := s.event(ctx, *q, e.typ, actor, e.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// event is a timeline entry about to be written.
+type event struct {
+	typ  string
+	data map[string]any
+}
+
+// take makes the actor the owner of a queued inquiry (首问负责制).
+func take(q *Inquiry, actor uuid.UUID) event {
+	q.OwnerID, q.TakenBy = actor, actor
+	return event{"taken", map[string]any{"owner": actor.String()}}
+}
+
+// Take gives an open inquiry that nobody owns to the staff member who takes
+// it first. Taking one already yours changes nothing; one owned by someone
+// else is a conflict (ask for a handover).
+func (s *Service) Take(ctx context.Context, id uuid.UUID) (Inquiry, error) {
+	var out Inquiry
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		actor, q, err := s.visible(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.IsStaff() {
+			return domain.Forbidden("only desk staff take inquiries")
+		}
+		out = q
+		switch {
+		case q.Status != Open:
+			return domain.Conflict("the inquiry is answered already")
+		case q.OwnerID == actor.UserID:
+			return nil
+		case q.OwnerID != uuid.Nil:
+			return domain.Conflict("the inquiry is owned by %s already; ask for a handover", q.OwnerID)
+		}
+		q.UpdatedAt = s.clock.Now()
+		e := take(&q, actor.UserID)
+		if err := s.save(ctx, &q, actor.UserID, e); err != nil {
+			return err
+		}
+		out = q
+		return nil
+	})
+	if err != nil {
+		return Inquiry{}, fmt.Errorf("take inquiry: %w", err)
+	}
+	return out, nil
+}
+
+// change runs fn on an open inquiry for its owner, a manager or an admin.
+// Staff acting on an inquiry nobody owns take it first (首问负责制).
+// Customer users never change inquiries.
 func (s *Service) change(ctx context.Context, id uuid.UUID, what string, fn func(ctx context.Context, actor domain.Actor, q *Inquiry) (string, map[string]any, error)) (Inquiry, error) {
 	var out Inquiry
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
@@ -225,22 +288,29 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, what string, fn func
 		if err != nil {
 			return err
 		}
-		if q.OwnerID != actor.UserID && !actor.Is(domain.RoleAdmin, domain.RoleManager) {
-			return domain.Forbidden("only the inquiry's owner, or a manager, may %s it", what)
+		switch {
+		case !actor.IsStaff():
+			return domain.Forbidden("only desk staff %s inquiries", what)
+		case q.OwnerID != uuid.Nil && q.OwnerID != actor.UserID && !actor.Is(domain.RoleAdmin, domain.RoleManager):
+			return domain.Forbidden("only the inquiry's owner, a manager or an admin may %s it", what)
 		}
 		if q.Status != Open {
 			return domain.Conflict("the inquiry is answered already")
 		}
 		q.UpdatedAt = s.clock.Now()
+		var events []event
+		if q.OwnerID == uuid.Nil {
+			events = append(events, take(&q, actor.UserID))
+		}
 		typ, data, err := fn(ctx, actor, &q)
 		if err != nil {
 			return err
 		}
-		if err := s.repo.Update(ctx, q); err != nil {
+		if err := s.save(ctx, &q, actor.UserID, append(events, event{typ, data})...); err != nil {
 			return err
 		}
 		out = q
-		return s.event(ctx, q, typ, actor.UserID, data)
+		return nil
 	})
 	if err != nil {
 		return Inquiry{}, fmt.Errorf("%s inquiry: %w", what, err)
@@ -282,42 +352,48 @@ func (s *Service) Answer(ctx context.Context, id uuid.UUID, answer string) (Inqu
 	})
 }
 
-// ToWorkOrder turns an inquiry into a work order, once, and links the two.
-// create makes the order in the same transaction and returns its id and
-// customer.
-func (s *Service) ToWorkOrder(ctx context.Context, id uuid.UUID, create func(ctx context.Context) (orderID, customerID uuid.UUID, err error)) error {
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		actor, q, err := s.visible(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !actor.IsStaff() {
-			return domain.Forbidden("only staff turn inquiries into work orders")
-		}
-		if q.WorkOrderID != uuid.Nil {
-			return domain.Conflict("the inquiry became work order %s already", q.WorkOrderID)
-		}
-		orderID, customerID, err := create(ctx)
-		if err != nil {
-			return err
-		}
-		if q.CustomerID != uuid.Nil && customerID != q.CustomerID {
-			return domain.Invalid("customer_id", "must be the inquiry's customer")
-		}
-		q.WorkOrderID, q.UpdatedAt = orderID, s.clock.Now()
-		if q.CustomerID == uuid.Nil {
-			q.CustomerID = customerID
-		}
-		if err := s.repo.Update(ctx, q); err != nil {
-			return err
-		}
-		if err := s.events.Append(ctx, domain.NewEvent("work_order", orderID, "work_order.from_inquiry", actor.UserID, q.UpdatedAt,
-			map[string]any{"inquiry_id": q.ID.String()})); err != nil {
-			return err
-		}
-		return s.event(ctx, q, "work_order", actor.UserID, map[string]any{"work_order_id": orderID.String()})
-	})
+// convertible is the inquiry if the actor may turn it into a work order now.
+func (s *Service) convertible(ctx context.Context, id uuid.UUID) (domain.Actor, Inquiry, error) {
+	actor, q, err := s.visible(ctx, id)
 	if err != nil {
+		return actor, Inquiry{}, err
+	}
+	if !actor.IsStaff() {
+		return actor, Inquiry{}, domain.Forbidden("only staff turn inquiries into work orders")
+	}
+	if q.WorkOrderID != uuid.Nil {
+		return actor, Inquiry{}, domain.Conflict("the inquiry became work order %s already", q.WorkOrderID)
+	}
+	return actor, q, nil
+}
+
+// ConvertibleInquiry checks that the actor may turn the inquiry into a work
+// order now (404, 403, 409 once it became one), and returns its customer:
+// uuid.Nil for a caller who is not a customer yet.
+func (s *Service) ConvertibleInquiry(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
+	_, q, err := s.convertible(ctx, id)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("inquiry to work order: %w", err)
+	}
+	return q.CustomerID, nil
+}
+
+// LinkWorkOrder records, in the caller's transaction, that the inquiry
+// became the order of the customer; an inquiry without a customer takes
+// the order's.
+func (s *Service) LinkWorkOrder(ctx context.Context, id, orderID, customerID uuid.UUID) error {
+	actor, q, err := s.convertible(ctx, id)
+	if err != nil {
+		return fmt.Errorf("inquiry to work order: %w", err)
+	}
+	if q.CustomerID != uuid.Nil && customerID != q.CustomerID {
+		return domain.Invalid("customer_id", "must be the inquiry's customer")
+	}
+	q.WorkOrderID, q.UpdatedAt = orderID, s.clock.Now()
+	if q.CustomerID == uuid.Nil {
+		q.CustomerID = customerID
+	}
+	if err := s.save(ctx, &q, actor.UserID, event{"work_order", map[string]any{"work_order_id": orderID.String()}}); err != nil {
 		return fmt.Errorf("inquiry to work order: %w", err)
 	}
 	return nil

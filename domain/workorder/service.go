@@ -98,6 +98,7 @@ type Service struct {
 	repo      Repository
 	custody   Custody
 	callbacks Callbacks
+	inquiries Inquiries
 	notifier  Notifier
 	dir       Directory
 	tx        domain.Transactor
@@ -107,9 +108,9 @@ type Service struct {
 }
 
 // NewService wires the work-order service.
-func NewService(repo Repository, dir Directory, custody Custody, callbacks Callbacks, notifier Notifier, tx domain.Transactor,
+func NewService(repo Repository, dir Directory, custody Custody, callbacks Callbacks, inquiries Inquiries, notifier Notifier, tx domain.Transactor,
 	events domain.EventStore, clock domain.Clock, sla SLATerms) *Service {
-	return &Service{repo: repo, dir: dir, custody: custody, callbacks: callbacks, notifier: notifier, tx: tx, events: events, clock: clock,
+	return &Service{repo: repo, dir: dir, custody: custody, callbacks: callbacks, inquiries: inquiries, notifier: notifier, tx: tx, events: events, clock: clock,
 		sla: sla}
 }
 
@@ -486,12 +487,8 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, version *int, allowe
 		if err := allowed(ctx, actor, o); err != nil {
 			return err
 		}
-		if version == nil {
-			return &domain.Error{Kind: domain.KindPreconditionRequired, Detail: "send If-Match with the order's current ETag"}
-		}
-		if *version != o.Version {
-			return &domain.Error{Kind: domain.KindPreconditionFailed,
-				Detail: fmt.Sprintf("the order has changed: version %d, not %d; fetch it again", o.Version, *version)}
+		if err := domain.MatchVersion("order", o.Version, version); err != nil {
+			return err
 		}
 		now := s.clock.Now()
 		prev := o.Version

@@ -20,6 +20,7 @@ type callbackRow struct {
 	Seq                 int
 	DueAt               time.Time
 	Status              string
+	Version             int
 	Attempts            int
 	Outcome             *string
 	Satisfaction        *int
@@ -33,8 +34,8 @@ func (callbackRow) TableName() string { return "callbacks" }
 
 func toCallbackRow(c callback.Callback) callbackRow {
 	r := callbackRow{ID: c.ID, CustomerID: c.CustomerID, VehicleID: c.VehicleID, WorkOrderID: c.WorkOrderID, InstalledAt: c.InstalledAt.UTC(),
-		Seq: c.Seq, DueAt: c.DueAt.UTC(), Status: string(c.Status), Attempts: c.Attempts, Satisfaction: c.Satisfaction, Notes: c.Notes,
-		FollowUpWorkOrderID: optID(c.FollowUpOrderID), CompletedAt: utcPtr(c.CompletedAt), AnnouncedAt: utcPtr(c.AnnouncedAt)}
+		Seq: c.Seq, DueAt: c.DueAt.UTC(), Status: string(c.Status), Version: c.Version, Attempts: c.Attempts, Satisfaction: c.Satisfaction,
+		Notes: c.Notes, FollowUpWorkOrderID: optID(c.FollowUpOrderID), CompletedAt: utcPtr(c.CompletedAt), AnnouncedAt: utcPtr(c.AnnouncedAt)}
 	if c.Outcome != nil {
 		o := string(*c.Outcome)
 		r.Outcome = &o
@@ -44,8 +45,8 @@ func toCallbackRow(c callback.Callback) callbackRow {
 
 func (r callbackRow) domain() callback.Callback {
 	c := callback.Callback{ID: r.ID, CustomerID: r.CustomerID, VehicleID: r.VehicleID, WorkOrderID: r.WorkOrderID, InstalledAt: r.InstalledAt.UTC(),
-		Seq: r.Seq, DueAt: r.DueAt.UTC(), Status: callback.Status(r.Status), Attempts: r.Attempts, Satisfaction: r.Satisfaction, Notes: r.Notes,
-		FollowUpOrderID: idOf(r.FollowUpWorkOrderID), CompletedAt: utcPtr(r.CompletedAt), AnnouncedAt: utcPtr(r.AnnouncedAt)}
+		Seq: r.Seq, DueAt: r.DueAt.UTC(), Status: callback.Status(r.Status), Version: r.Version, Attempts: r.Attempts,
+		Satisfaction: r.Satisfaction, Notes: r.Notes, FollowUpOrderID: idOf(r.FollowUpWorkOrderID), CompletedAt: utcPtr(r.CompletedAt), AnnouncedAt: utcPtr(r.AnnouncedAt)}
 	if r.Outcome != nil {
 		o := callback.Outcome(*r.Outcome)
 		c.Outcome = &o
@@ -70,11 +71,10 @@ func (s Callbacks) Insert(ctx context.Context, c callback.Callback) error {
 	return nil
 }
 
-// Update saves every field of c while it is as it was read: scheduled,
-// with prevAttempts calls made.
-func (s Callbacks) Update(ctx context.Context, c callback.Callback, prevAttempts int) error {
+// Update saves every field of c while its version is still prevVersion.
+func (s Callbacks) Update(ctx context.Context, c callback.Callback, prevVersion int) error {
 	row := toCallbackRow(c)
-	res := s.db.conn(ctx).Model(&callbackRow{}).Where("id = ? AND status = ? AND attempts = ?", c.ID, string(callback.Scheduled), prevAttempts).
+	res := s.db.conn(ctx).Model(&callbackRow{}).Where("id = ? AND version = ?", c.ID, prevVersion).
 		Select("*").Updates(&row)
 	if res.Error != nil {
 		return fmt.Errorf("update callback: %w", res.Error)

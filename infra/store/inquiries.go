@@ -21,8 +21,9 @@ type inquiryRow struct {
 	Answer      *string
 	ReplyDueAt  *time.Time
 	Status      string
-	OwnerID     uuid.UUID
-	TakenBy     uuid.UUID
+	Version     int
+	OwnerID     *uuid.UUID
+	TakenBy     *uuid.UUID
 	WorkOrderID *uuid.UUID
 	CreatedAt   time.Time
 	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
@@ -33,14 +34,15 @@ func (inquiryRow) TableName() string { return "inquiries" }
 
 func toInquiryRow(q inquiry.Inquiry) inquiryRow {
 	return inquiryRow{ID: q.ID, CustomerID: optID(q.CustomerID), CallerName: q.CallerName, CallerPhone: q.CallerPhone, Channel: string(q.Channel),
-		Question: q.Question, Answer: q.Answer, ReplyDueAt: utcPtr(q.ReplyDueAt), Status: string(q.Status), OwnerID: q.OwnerID, TakenBy: q.TakenBy,
+		Question: q.Question, Answer: q.Answer, ReplyDueAt: utcPtr(q.ReplyDueAt), Status: string(q.Status), Version: q.Version,
+		OwnerID: optID(q.OwnerID), TakenBy: optID(q.TakenBy),
 		WorkOrderID: optID(q.WorkOrderID), CreatedAt: q.CreatedAt.UTC(), UpdatedAt: q.UpdatedAt.UTC(), AnsweredAt: utcPtr(q.AnsweredAt)}
 }
 
 func (r inquiryRow) domain() inquiry.Inquiry {
 	return inquiry.Inquiry{ID: r.ID, CustomerID: idOf(r.CustomerID), CallerName: r.CallerName, CallerPhone: r.CallerPhone,
 		Channel: inquiry.Channel(r.Channel), Question: r.Question, Answer: r.Answer, ReplyDueAt: utcPtr(r.ReplyDueAt), Status: inquiry.Status(r.Status),
-		OwnerID: r.OwnerID, TakenBy: r.TakenBy, WorkOrderID: idOf(r.WorkOrderID), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Version: r.Version, OwnerID: idOf(r.OwnerID), TakenBy: idOf(r.TakenBy), WorkOrderID: idOf(r.WorkOrderID), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		AnsweredAt: utcPtr(r.AnsweredAt)}
 }
 
@@ -61,15 +63,15 @@ func (s Inquiries) Insert(ctx context.Context, q inquiry.Inquiry) error {
 	return nil
 }
 
-// Update saves every field of q.
-func (s Inquiries) Update(ctx context.Context, q inquiry.Inquiry) error {
+// Update saves every field of q while its version is still prevVersion.
+func (s Inquiries) Update(ctx context.Context, q inquiry.Inquiry, prevVersion int) error {
 	row := toInquiryRow(q)
-	res := s.db.conn(ctx).Select("*").Save(&row)
+	res := s.db.conn(ctx).Model(&inquiryRow{}).Where("id = ? AND version = ?", q.ID, prevVersion).Select("*").Updates(&row)
 	if res.Error != nil {
 		return fmt.Errorf("update inquiry: %w", res.Error)
 	}
-	if res.RowsAffected == 0 {
-		return domain.NotFound("inquiry")
+	if res.RowsAffected != 1 {
+		return domain.Conflict("the inquiry was changed meanwhile; reload it")
 	}
 	return nil
 }
@@ -91,6 +93,9 @@ func (s Inquiries) List(ctx context.Context, f inquiry.Filter, p domain.PageRequ
 	}
 	if f.OwnerID != uuid.Nil {
 		q = q.Where("owner_id = ?", f.OwnerID)
+	}
+	if f.Unowned {
+		q = q.Where("owner_id IS NULL")
 	}
 	if f.CustomerID != uuid.Nil {
 		q = q.Where("customer_id = ?", f.CustomerID)

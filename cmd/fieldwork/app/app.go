@@ -125,7 +125,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	notifier := notify.NewService(db.Notifications(), queue, &infranotify.Sender{Client: &http.Client{Timeout: 15 * time.Second},
 		SMSURL: cfg.SMSURL, SMSKey: cfg.SMSKey, Logger: logger.With("component", "sms"), Now: cfg.Clock.Now}, db, cfg.Clock)
 	callbacks := callback.NewService(db.Callbacks(), notifyAdapter{notifier}, db, events, cfg.Clock)
-	orders := workorder.NewService(db.WorkOrders(), db.Directory(), &unitWork{db.Custody()}, callbacks, notifyAdapter{notifier}, db, events, cfg.Clock, cfg.SLA)
+	inquiries := inquiry.NewService(db.Inquiries(), db.Directory(), db, events, cfg.Clock)
+	orders := workorder.NewService(db.WorkOrders(), db.Directory(), &unitWork{db.Custody()}, callbacks, inquiries, notifyAdapter{notifier}, db, events, cfg.Clock, cfg.SLA)
 	photos := newPhotos(db, blobs, orders, cfg.Clock)
 	idem := db.Idempotency()
 	reg := jobs.NewRegistration()
@@ -160,7 +161,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		Photos:     photos,
 		Custody:    custody.NewService(db.Custody(), custodyOrders{orderFacts{orders}}, db.Photos(), plates{db}, db, events, cfg.Clock),
 		Billing:    billing.NewService(db.Billing(), billingOrders{orderFacts{orders}}, db, events, cfg.Clock),
-		Inquiries:  inquiry.NewService(db.Inquiries(), db.Directory(), db, events, cfg.Clock),
+		Inquiries:  inquiries,
 		Complaints: complaints,
 		Callbacks:  callbacks,
 		Notify:     notifier,
