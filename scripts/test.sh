@@ -118,7 +118,18 @@ if [[ $# -eq 0 ]]; then
 	set -- ./...
 fi
 header "go test -count=1 -timeout 20m $*"
+# The tests get a temporary directory of their own, so that whatever they
+# leave behind is seen (and removed with it on exit).
+new_tmp_dir test_tmp go-test
 # Our defaults come first so that a -timeout among the arguments wins.
 rc=0
-go test -count=1 -timeout 20m "$@" || rc=$?
+TMPDIR="$test_tmp" go test -count=1 -timeout 20m "$@" || rc=$?
+if [[ $rc -eq 0 ]]; then
+	header "Nothing left in the tests' temporary directory"
+	left="$(find "$test_tmp" -mindepth 1 -maxdepth 1 -printf '%P\n' | sort)"
+	if [[ -n "$left" ]]; then
+		du -sh "$test_tmp"/* 2>/dev/null | sed "s|$test_tmp/||"
+		die "the tests left files in the temporary directory (each test should use t.TempDir or remove its own)"
+	fi
+fi
 exit "$rc"
