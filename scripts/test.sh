@@ -88,6 +88,23 @@ run_static_checks() {
 	fi
 }
 
+# ---------------------------------------------------------------- tools
+
+# ensure_tour_tools installs curl and jq, which the README's tour
+# (docs/tour.sh, run by cmd/fieldwork's tests) needs, when they are missing.
+ensure_tour_tools() {
+	local missing=() tool
+	for tool in curl jq; do
+		command -v "$tool" >/dev/null || missing+=("$tool")
+	done
+	[[ ${#missing[@]} -eq 0 ]] && return 0
+	[[ $EUID -eq 0 ]] || die "${missing[*]} not installed; the tour test needs them (Debian: sudo apt-get install -y ${missing[*]})"
+	header "Installing ${missing[*]} (apt-get)"
+	DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null ||
+		die "apt-get install ${missing[*]} failed"
+}
+
 # ---------------------------------------------------------------- main
 
 cd "$REPO_ROOT"
@@ -110,6 +127,7 @@ else
 	run_static_checks
 fi
 
+ensure_tour_tools
 start_postgres
 start_minio
 export FIELDWORK_TEST_REQUIRE_ALL=1
