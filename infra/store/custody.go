@@ -358,3 +358,13 @@ func (s Custody) Actions(ctx context.Context, orderIDs []uuid.UUID) (map[uuid.UU
 	}
 	return out, nil
 }
+
+// InstalledVehicles lists the vehicles with an installation recorded on the order.
+func (s Custody) InstalledVehicles(ctx context.Context, orderID uuid.UUID) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	err := s.db.conn(ctx).Model(&custodyActionRow{}).Where("work_order_id = ? AND action = 'install'", orderID).Pluck("vehicle_id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("installed vehicles: %w", err)
+	}
+	return ids, nil
+}

@@ -530,3 +530,30 @@ func (s WorkOrders) SaveLocation(ctx context.Context, technicianID uuid.UUID, p 
 	}
 	return nil
 }
+
+// OpenOrderCounts counts each technician's open orders, in one query.
+func (s WorkOrders) OpenOrderCounts(ctx context.Context) (map[uuid.UUID]int, error) {
+	var rows []struct {
+		TechnicianID uuid.UUID
+		N            int
+	}
+	err := s.db.conn(ctx).Model(&workOrderRow{}).Select("technician_id, count(*) AS n").
+		Where("technician_id IS NOT NULL AND status IN " + openStatuses).Group("technician_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count open orders: %w", err)
+	}
+	out := make(map[uuid.UUID]int, len(rows))
+	for _, r := range rows {
+		out[r.TechnicianID] = r.N
+	}
+	return out, nil
+}
+
+// OfCustomer reports whether the work order belongs to the customer.
+func (s WorkOrders) OfCustomer(ctx context.Context, orderID, customerID uuid.UUID) (bool, error) {
+	var n int64
+	if err := s.db.conn(ctx).Model(&workOrderRow{}).Where("id = ? AND customer_id = ?", orderID, customerID).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("check work order: %w", err)
+	}
+	return n > 0, nil
+}
