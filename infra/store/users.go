@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -132,20 +131,6 @@ func (s Users) RevokeSessions(ctx context.Context, userID uuid.UUID, at time.Tim
 		return fmt.Errorf("revoke sessions: %w", err)
 	}
 	return nil
-}
-
-func skillsJSON(skills []string) string {
-	if skills == nil {
-		skills = []string{}
-	}
-	b, _ := json.Marshal(skills)
-	return string(b)
-}
-
-func parseSkills(s string) []string {
-	out := []string{}
-	_ = json.Unmarshal([]byte(s), &out)
-	return out
 }
 
 type technicianRow struct {

@@ -91,14 +91,6 @@ type assignmentRow struct {
 
 func (assignmentRow) TableName() string { return "work_order_assignments" }
 
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 func toWorkOrderRow(o workorder.Order) workOrderRow {
 	r := workOrderRow{
 		ID: o.ID, Number: o.Number, Type: string(o.Type), Status: string(o.Status), Version: o.Version, CustomerID: o.CustomerID,
@@ -183,13 +175,6 @@ func (r workOrderRow) domain(vehicles []uuid.UUID) workorder.Order {
 			DistanceM: r.CheckinDistanceM, Far: r.CheckinFar, At: r.CheckinAt.UTC()}
 	}
 	return o
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // workOrderColumns are the columns scanWorkOrder reads, in its order.
