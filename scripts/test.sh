@@ -88,6 +88,23 @@ run_static_checks() {
 	fi
 }
 
+# ---------------------------------------------------------------- tools
+
+# ensure_tour_tools installs curl and jq, which the README's tour
+# (docs/tour.sh, run by cmd/fieldwork's tests) needs, when they are missing.
+ensure_tour_tools() {
+	local missing=() tool
+	for tool in curl jq; do
+		command -v "$tool" >/dev/null || missing+=("$tool")
+	done
+	[[ ${#missing[@]} -eq 0 ]] && return 0
+	[[ $EUID -eq 0 ]] || die "${missing[*]} not installed; the tour test needs them (Debian: sudo apt-get install -y ${missing[*]})"
+	header "Installing ${missing[*]} (apt-get)"
+	DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null ||
+		die "apt-get install ${missing[*]} failed"
+}
+
 # ---------------------------------------------------------------- main
 
 cd "$REPO_ROOT"
@@ -110,6 +127,7 @@ else
 	run_static_checks
 fi
 
+ensure_tour_tools
 start_postgres
 start_minio
 export FIELDWORK_TEST_REQUIRE_ALL=1
@@ -118,7 +136,18 @@ if [[ $# -eq 0 ]]; then
 	set -- ./...
 fi
 header "go test -count=1 -timeout 20m $*"
+# The tests get a temporary directory of their own, so that whatever they
+# leave behind is seen (and removed with it on exit).
+new_tmp_dir test_tmp go-test
 # Our defaults come first so that a -timeout among the arguments wins.
 rc=0
-go test -count=1 -timeout 20m "$@" || rc=$?
+TMPDIR="$test_tmp" go test -count=1 -timeout 20m "$@" || rc=$?
+if [[ $rc -eq 0 ]]; then
+	header "Nothing left in the tests' temporary directory"
+	left="$(find "$test_tmp" -mindepth 1 -maxdepth 1 -printf '%P\n' | sort)"
+	if [[ -n "$left" ]]; then
+		du -sh "$test_tmp"/* 2>/dev/null | sed "s|$test_tmp/||"
+		die "the tests left files in the temporary directory (each test should use t.TempDir or remove its own)"
+	fi
+fi
 exit "$rc"

@@ -74,8 +74,22 @@ func TestRun_Migrate(t *testing.T) {
 
 var build struct {
 	once sync.Once
+	dir  string
 	path string
 	err  error
+}
+
+// TestMain removes the binary that the tests built (some 50 MB), which no
+// single test's TempDir can own since the tests share it.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if build.dir != "" {
+		if err := os.RemoveAll(build.dir); err != nil {
+			fmt.Fprintln(os.Stderr, "remove the test binary:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // binary builds cmd/fieldwork once for the tests that run it as a process.
@@ -87,6 +101,7 @@ func binary(t *testing.T) string {
 			build.err = err
 			return
 		}
+		build.dir = dir
 		build.path = filepath.Join(dir, "fieldwork")
 		out, err := exec.Command("go", "build", "-o", build.path, ".").CombinedOutput()
 		if err != nil {

@@ -170,6 +170,17 @@ func (s *Service) BillFor(ctx context.Context, orderID uuid.UUID) (Bill, error) 
 	return Compute(o, lines), nil
 }
 
+// Total is what the customer pays for the order under the rule. It acts as
+// the system: the caller, the work-order service completing the order, has
+// already checked access.
+func (s *Service) Total(ctx context.Context, o Order) (int64, error) {
+	lines, err := s.repo.Lines(ctx, o.ID)
+	if err != nil {
+		return 0, err
+	}
+	return Compute(o, lines).Total, nil
+}
+
 // Compute applies the rule to the lines.
 func Compute(o Order, lines []Line) Bill {
 	b := Bill{Lines: lines, Charged: make([]int64, len(lines)), InWarranty: !o.Install && o.InWarranty}

@@ -467,6 +467,19 @@ func stateConflict(o Order, what string, allowedNow []Action) error {
 // (If-Match 428, 412). fn returning no event type changes nothing.
 func (s *Service) change(ctx context.Context, id uuid.UUID, version *int, allowed func(ctx context.Context, actor domain.Actor, o Order) error,
 	fn func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error)) (Order, error) {
+	return s.update(ctx, id, func(ctx context.Context, actor domain.Actor, o Order) error {
+		if err := allowed(ctx, actor, o); err != nil {
+			return err
+		}
+		return domain.MatchVersion("order", o.Version, version)
+	}, fn)
+}
+
+// update is change without If-Match, for the one write that takes none: the
+// customer's feedback, which can be given only once anyway. allowed runs
+// after the visibility check, then fn.
+func (s *Service) update(ctx context.Context, id uuid.UUID, allowed func(ctx context.Context, actor domain.Actor, o Order) error,
+	fn func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error)) (Order, error) {
 	actor, err := domain.MustActor(ctx)
 	if err != nil {
 		return Order{}, err
@@ -485,9 +498,6 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, version *int, allowe
 			return domain.NotFound("work order")
 		}
 		if err := allowed(ctx, actor, o); err != nil {
-			return err
-		}
-		if err := domain.MatchVersion("order", o.Version, version); err != nil {
 			return err
 		}
 		now := s.clock.Now()
@@ -527,23 +537,7 @@ func (s *Service) changeView(ctx context.Context, id uuid.UUID, version *int, al
 // GiveFeedback records the customer's rating of completed work, once. Only a
 // customer user of the order's customer may give it.
 func (s *Service) GiveFeedback(ctx context.Context, id uuid.UUID, rating int, comment *string) (Order, error) {
-	actor, err := domain.MustActor(ctx)
-	if err != nil {
-		return Order{}, err
-	}
-	var out Order
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		o, err := s.repo.ByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		ok, err := s.canSee(ctx, actor, o)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return domain.NotFound("work order")
-		}
+	allowed := func(_ context.Context, actor domain.Actor, o Order) error {
 		if actor.Role != domain.RoleCustomer {
 			return domain.Forbidden("only the order's customer rates the work")
 		}
@@ -553,33 +547,24 @@ func (s *Service) GiveFeedback(ctx context.Context, id uuid.UUID, rating int, co
 		if o.Feedback != nil {
 			return domain.Conflict("the work was rated already")
 		}
+		return nil
+	}
+	o, err := s.update(ctx, id, allowed, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
 		var fe domain.FieldErrors
 		if rating < 1 || rating > 5 {
 			fe.Add("rating", "must be 1 to 5")
 		}
 		c := domain.OptionalText(&fe, "comment", comment, 2000)
 		if err := fe.Err(); err != nil {
-			return err
+			return "", nil, err
 		}
-		now := s.clock.Now()
 		o.Feedback = &Feedback{Rating: rating, Comment: c, By: actor.UserID, At: now}
-		prev := o.Version
-		o.Version++
-		o.UpdatedAt = now
-		if o.ChangeSeq, err = s.repo.NextChangeSeq(ctx); err != nil {
-			return err
-		}
-		if err := s.repo.Update(ctx, o, prev); err != nil {
-			return err
-		}
-		out = o
-		return s.events.Append(ctx, domain.NewEvent("work_order", o.ID, "work_order.feedback", actor.UserID, now,
-			map[string]any{"rating": rating, "comment": c}))
+		return "work_order.feedback", map[string]any{"rating": rating, "comment": c}, nil
 	})
 	if err != nil {
-		return Order{}, fmt.Errorf("feedback on work order %s: %w", id, err)
+		return Order{}, fmt.Errorf("feedback on %w", err)
 	}
-	return out, nil
+	return o, nil
 }
 
 // notified are the actions the customer hears of, by topic.

@@ -129,12 +129,3 @@ func (s Complaints) DueForEscalation(ctx context.Context, now time.Time, limit i
 	}
 	return out, nil
 }
-
-// OrderOfCustomer reports whether the work order belongs to the customer.
-func (s Directory) OrderOfCustomer(ctx context.Context, orderID, customerID uuid.UUID) (bool, error) {
-	var n int64
-	if err := s.db.conn(ctx).Model(&workOrderRow{}).Where("id = ? AND customer_id = ?", orderID, customerID).Count(&n).Error; err != nil {
-		return false, fmt.Errorf("check work order: %w", err)
-	}
-	return n > 0, nil
-}

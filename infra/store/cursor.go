@@ -69,16 +69,3 @@ func pageByID[R any, T any](q *gorm.DB, p domain.PageRequest, id func(R) uuid.UU
 	}
 	return page, nil
 }
-
-// likeContains is a LIKE pattern matching s anywhere, wildcards escaped;
-// use it with ESCAPE '\'.
-func likeContains(s string) string {
-	r := []rune{}
-	for _, c := range domain.SearchText(s) {
-		if c == '%' || c == '_' || c == '\\' {
-			r = append(r, '\\')
-		}
-		r = append(r, c)
-	}
-	return "%" + string(r) + "%"
-}

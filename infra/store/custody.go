@@ -45,39 +45,6 @@ type terminalRow struct {
 
 func (terminalRow) TableName() string { return "terminals" }
 
-func optID(id uuid.UUID) *uuid.UUID {
-	if id == uuid.Nil {
-		return nil
-	}
-	return &id
-}
-
-func idOf(p *uuid.UUID) uuid.UUID {
-	if p == nil {
-		return uuid.Nil
-	}
-	return *p
-}
-
-func dateText(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := t.UTC().Format(time.DateOnly)
-	return &s
-}
-
-func parseDate(s *string) *time.Time {
-	if s == nil {
-		return nil
-	}
-	d, err := time.Parse(time.DateOnly, *s)
-	if err != nil {
-		return nil
-	}
-	return &d
-}
-
 func toTerminalRow(t custody.Terminal) terminalRow {
 	return terminalRow{ID: t.ID, Serial: t.Serial, Imei: t.IMEI, ModelID: t.ModelID, Firmware: t.Firmware, Status: string(t.Status),
 		CustomerID: optID(t.CustomerID), VehicleID: optID(t.VehicleID), InstalledAt: utcPtr(t.InstalledAt),

@@ -109,14 +109,3 @@ func (s Inquiries) List(ctx context.Context, f inquiry.Filter, p domain.PageRequ
 	}
 	return page, nil
 }
-
-// IsDeskStaff reports whether a user is an enabled admin, manager or dispatcher.
-func (s Directory) IsDeskStaff(ctx context.Context, userID uuid.UUID) (bool, error) {
-	var n int64
-	err := s.db.conn(ctx).Model(&userRow{}).Where("id = ? AND NOT disabled AND role IN ?", userID,
-		[]string{string(domain.RoleAdmin), string(domain.RoleManager), string(domain.RoleDispatcher)}).Count(&n).Error
-	if err != nil {
-		return false, fmt.Errorf("check staff: %w", err)
-	}
-	return n > 0, nil
-}

@@ -2,14 +2,15 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/fieldwork/fieldwork/domain"
 	"github.com/fieldwork/fieldwork/domain/user"
+	"github.com/fieldwork/fieldwork/domain/workorder"
 )
 
 type userRow struct {
@@ -132,16 +133,61 @@ func (s Users) RevokeSessions(ctx context.Context, userID uuid.UUID, at time.Tim
 	return nil
 }
 
-func skillsJSON(skills []string) string {
-	if skills == nil {
-		skills = []string{}
-	}
-	b, _ := json.Marshal(skills)
-	return string(b)
+type technicianRow struct {
+	ID          uuid.UUID
+	DisplayName string
+	Phone       *string
+	Disabled    bool
+	OnDuty      bool
+	Skills      string
+	Lat, Lng    *float64
+	RecordedAt  *time.Time
 }
 
-func parseSkills(s string) []string {
-	out := []string{}
-	_ = json.Unmarshal([]byte(s), &out)
-	return out
+func (r technicianRow) domain() workorder.Technician {
+	return workorder.Technician{ID: r.ID, DisplayName: r.DisplayName, Phone: r.Phone, Enabled: !r.Disabled, OnDuty: r.OnDuty,
+		Skills: parseSkills(r.Skills), Lat: r.Lat, Lng: r.Lng, LastSeenAt: utcPtr(r.RecordedAt)}
+}
+
+func (s Users) technicians(ctx context.Context) *gorm.DB {
+	return s.db.conn(ctx).Table("users AS u").
+		Select("u.id, u.display_name, u.phone, u.disabled, u.on_duty, u.skills, l.lat, l.lng, l.recorded_at").
+		Joins("LEFT JOIN technician_locations AS l ON l.user_id = u.id").
+		Where("u.role = ?", string(domain.RoleTechnician))
+}
+
+// Technician finds a user of role technician, with its latest position.
+func (s Users) Technician(ctx context.Context, id uuid.UUID) (workorder.Technician, error) {
+	var r technicianRow
+	if err := s.technicians(ctx).Where("u.id = ?", id).Take(&r).Error; err != nil {
+		return workorder.Technician{}, notFound(err, "technician")
+	}
+	return r.domain(), nil
+}
+
+// Technicians lists every technician with its latest position, in one query.
+func (s Users) Technicians(ctx context.Context) ([]workorder.Technician, error) {
+	var rows []technicianRow
+	if err := s.technicians(ctx).Order("u.id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list technicians: %w", err)
+	}
+	out := make([]workorder.Technician, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// EnabledInRole reports whether a user is enabled and has one of the roles.
+func (s Users) EnabledInRole(ctx context.Context, userID uuid.UUID, roles ...domain.Role) (bool, error) {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	var n int64
+	err := s.db.conn(ctx).Model(&userRow{}).Where("id = ? AND NOT disabled AND role IN ?", userID, names).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("check role: %w", err)
+	}
+	return n > 0, nil
 }

@@ -109,3 +109,16 @@ func (s Vehicles) List(ctx context.Context, f vehicle.Filter, p domain.PageReque
 	}
 	return page, nil
 }
+
+// OfCustomer reports whether every id is one of the customer's vehicles.
+func (s Vehicles) OfCustomer(ctx context.Context, customerID uuid.UUID, ids []uuid.UUID) (bool, error) {
+	if len(ids) == 0 {
+		return true, nil
+	}
+	var n int64
+	err := s.db.conn(ctx).Model(&vehicleRow{}).Where("customer_id = ? AND id IN ?", customerID, ids).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("check vehicles: %w", err)
+	}
+	return n == int64(len(ids)), nil
+}

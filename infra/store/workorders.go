@@ -91,14 +91,6 @@ type assignmentRow struct {
 
 func (assignmentRow) TableName() string { return "work_order_assignments" }
 
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 func toWorkOrderRow(o workorder.Order) workOrderRow {
 	r := workOrderRow{
 		ID: o.ID, Number: o.Number, Type: string(o.Type), Status: string(o.Status), Version: o.Version, CustomerID: o.CustomerID,
@@ -183,13 +175,6 @@ func (r workOrderRow) domain(vehicles []uuid.UUID) workorder.Order {
 			DistanceM: r.CheckinDistanceM, Far: r.CheckinFar, At: r.CheckinAt.UTC()}
 	}
 	return o
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // workOrderColumns are the columns scanWorkOrder reads, in its order.
@@ -529,4 +514,31 @@ func (s WorkOrders) SaveLocation(ctx context.Context, technicianID uuid.UUID, p 
 		return fmt.Errorf("save location: %w", err)
 	}
 	return nil
+}
+
+// OpenOrderCounts counts each technician's open orders, in one query.
+func (s WorkOrders) OpenOrderCounts(ctx context.Context) (map[uuid.UUID]int, error) {
+	var rows []struct {
+		TechnicianID uuid.UUID
+		N            int
+	}
+	err := s.db.conn(ctx).Model(&workOrderRow{}).Select("technician_id, count(*) AS n").
+		Where("technician_id IS NOT NULL AND status IN " + openStatuses).Group("technician_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count open orders: %w", err)
+	}
+	out := make(map[uuid.UUID]int, len(rows))
+	for _, r := range rows {
+		out[r.TechnicianID] = r.N
+	}
+	return out, nil
+}
+
+// OfCustomer reports whether the work order belongs to the customer.
+func (s WorkOrders) OfCustomer(ctx context.Context, orderID, customerID uuid.UUID) (bool, error) {
+	var n int64
+	if err := s.db.conn(ctx).Model(&workOrderRow{}).Where("id = ? AND customer_id = ?", orderID, customerID).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("check work order: %w", err)
+	}
+	return n > 0, nil
 }

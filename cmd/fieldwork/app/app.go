@@ -125,8 +125,15 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	notifier := notify.NewService(db.Notifications(), queue, &infranotify.Sender{Client: &http.Client{Timeout: 15 * time.Second},
 		SMSURL: cfg.SMSURL, SMSKey: cfg.SMSKey, Logger: logger.With("component", "sms"), Now: cfg.Clock.Now}, db, cfg.Clock)
 	callbacks := callback.NewService(db.Callbacks(), notifyAdapter{notifier}, db, events, cfg.Clock)
-	inquiries := inquiry.NewService(db.Inquiries(), db.Directory(), db, events, cfg.Clock)
-	orders := workorder.NewService(db.WorkOrders(), db.Directory(), &unitWork{db.Custody()}, callbacks, inquiries, notifyAdapter{notifier}, db, events, cfg.Clock, cfg.SLA)
+	dir := &orderDirectory{db: db}
+	inquiries := inquiry.NewService(db.Inquiries(), inquiryStaff{db}, db, events, cfg.Clock)
+	orders := workorder.NewService(db.WorkOrders(), dir, &unitWork{db.Custody()}, callbacks, inquiries, notifyAdapter{notifier}, db, events, cfg.Clock, cfg.SLA)
+	units := custody.NewService(db.Custody(), custodyOrders{orderFacts{orders}}, db.Photos(), plates{db}, db, events, cfg.Clock)
+	bills := billing.NewService(db.Billing(), billingOrders{orderFacts{orders}}, db, events, cfg.Clock)
+	// Custody and billing ask the work-order service about orders, and it
+	// asks them for warranties and bill totals: its directory learns of them
+	// once they exist.
+	dir.custody, dir.billing = units, bills
 	photos := newPhotos(db, blobs, orders, cfg.Clock)
 	idem := db.Idempotency()
 	reg := jobs.NewRegistration()
@@ -135,7 +142,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		return idem.Prune(ctx, cfg.Clock.Now())
 	}))
 	reg.AddCleanup("pending_photos", time.Hour, photos)
-	complaints := complaint.NewService(db.Complaints(), db.Directory(), notifyAdapter{notifier}, db, events, cfg.Clock, cfg.ComplaintTerms)
+	complaints := complaint.NewService(db.Complaints(), complaintCustomers{db}, notifyAdapter{notifier}, db, events, cfg.Clock, cfg.ComplaintTerms)
 	reg.AddCleanup("escalate_complaints", time.Minute, jobs.PrunerFunc(complaints.Escalate))
 	reg.AddCleanup("announce_callbacks_due", time.Minute, jobs.PrunerFunc(callbacks.AnnounceDue))
 	reg.AddDelivery(notifier)
@@ -159,8 +166,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		Vehicles:   vehicle.NewService(db.Vehicles(), db.Customers(), db, events, cfg.Clock),
 		WorkOrders: orders,
 		Photos:     photos,
-		Custody:    custody.NewService(db.Custody(), custodyOrders{orderFacts{orders}}, db.Photos(), plates{db}, db, events, cfg.Clock),
-		Billing:    billing.NewService(db.Billing(), billingOrders{orderFacts{orders}}, db, events, cfg.Clock),
+		Custody:    units,
+		Billing:    bills,
 		Inquiries:  inquiries,
 		Complaints: complaints,
 		Callbacks:  callbacks,
