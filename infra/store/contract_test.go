@@ -75,6 +75,11 @@ func diffDeep(path string, g, w reflect.Value, utc bool) []string {
 		return out
 	}
 	switch g.Kind() {
+	case reflect.Array: // uuid.UUID: whole, and printed as one
+		if !reflect.DeepEqual(g.Interface(), w.Interface()) {
+			return []string{fmt.Sprintf("%s = %v, want %v", path, g, w)}
+		}
+		return nil
 	case reflect.Pointer, reflect.Interface:
 		if g.IsNil() || w.IsNil() {
 			if g.IsNil() != w.IsNil() {
@@ -89,11 +94,11 @@ func diffDeep(path string, g, w reflect.Value, utc bool) []string {
 			out = append(out, diffDeep(path+"."+g.Type().Field(i).Name, g.Field(i), w.Field(i), utc)...)
 		}
 		return out
-	case reflect.Slice, reflect.Array:
+	case reflect.Slice:
 		if g.Len() != w.Len() {
 			return []string{fmt.Sprintf("%s has %d items, want %d: %v, want %v", path, g.Len(), w.Len(), g, w)}
 		}
-		if g.Kind() == reflect.Slice && g.Type().Elem().Kind() == reflect.Uint8 && g.Type() != reflect.TypeFor[uuid.UUID]() {
+		if g.Type().Elem().Kind() == reflect.Uint8 {
 			if string(g.Bytes()) != string(w.Bytes()) {
 				return []string{fmt.Sprintf("%s = %q, want %q", path, g.Bytes(), w.Bytes())}
 			}
