@@ -173,36 +173,19 @@ func propertyNames(s *openapi3.Schema, names map[string]bool) {
 	}
 }
 
-// The strict copy rejects what the spec leaves open: a response field the
-// spec does not declare.
+// The strict copy rejects what the spec as written lets through: a
+// response field the spec does not declare.
 func TestStrictSpec_RejectsUndeclaredResponseFields(t *testing.T) {
-	loose, err := api.LoadSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
 	strict, err := strictSpec()
 	if err != nil {
 		t.Fatal(err)
 	}
-	user := map[string]any{"id": "0190b6f4-5a57-7d3e-8f00-000000000001", "username": "ann", "display_name": "Ann", "role": "admin",
-		"phone": nil, "customer_id": nil, "disabled": false, "on_duty": false, "skills": []any{}, "created_at": "2025-01-01T00:00:00Z", "updated_at": "2025-01-01T00:00:00Z"}
-	check := func(doc *openapi3.T, v any) error {
-		return doc.Components.Schemas["User"].Value.VisitJSON(v, openapi3.VisitAsResponse(), openapi3.MultiErrors())
-	}
-	if err := check(strict, user); err != nil {
-		t.Fatalf("a user as the spec has it: %v", err)
-	}
-	leaky := maps.Clone(user)
-	leaky["password_hash"] = "$argon2id$v=19$..."
-	if err := check(loose, leaky); err != nil {
-		t.Fatalf("the spec as written already rejects extra fields (%v): the strict copy is no longer needed", err)
-	}
-	if err := check(strict, leaky); err == nil || !strings.Contains(err.Error(), "password_hash") {
-		t.Fatalf("the strict copy accepts an undeclared field: %v", err)
-	}
-	page := map[string]any{"items": []any{leaky}, "next_cursor": nil}
-	if err := strict.Components.Schemas["UserPage"].Value.VisitJSON(page, openapi3.VisitAsResponse()); err == nil {
-		t.Fatal("the strict copy accepts an undeclared field inside a page")
+	leaky := map[string]any{"password_hash": "$argon2id$v=19$..."}
+	for _, name := range []string{"User", "Problem"} {
+		err := strict.Components.Schemas[name].Value.VisitJSON(leaky, openapi3.VisitAsResponse(), openapi3.MultiErrors())
+		if err == nil || !strings.Contains(err.Error(), `"password_hash" is unsupported`) {
+			t.Errorf("%s in the strict copy lets an undeclared field through: %v", name, err)
+		}
 	}
 }
 
