@@ -114,13 +114,15 @@ func withMember(m map[string]any, kv ...any) map[string]any {
 	return out
 }
 
-// bodyCase is one flawed body; field is a field the problem must name, if any.
+// bodyCase is one flawed body; field is a field the problem must name, if
+// any; status is 400 unless set.
 type bodyCase struct {
 	name, field, ctype string
 	body               any
+	status             int
 }
 
-func TestBadBody_400_AndNothingWritten(t *testing.T) {
+func TestBadBody_400or415_AndNothingWritten(t *testing.T) {
 	eachFooting(t, func(t *testing.T, e *env) {
 		f := newBadInputFixture(t, e)
 		before := f.world(t, e)
@@ -143,8 +145,13 @@ func TestBadBody_400_AndNothingWritten(t *testing.T) {
 				{name: "null", body: `null`},
 				{name: "empty body", body: ``},
 				{name: "whitespace body", body: " \n "},
-				{name: "not JSON content", body: validJSON, ctype: "text/plain"},
-				{name: "form content", body: ep.text + "=x", ctype: "application/x-www-form-urlencoded"},
+				{name: "invalid UTF-8 in a string", body: `{"` + ep.text + `": "a` + "\xff\xfe" + `b"}`, field: "body"},
+				{name: "invalid UTF-8, else valid", body: strings.Replace(validJSON, `":"`, `":"`+"\xff", 1), field: "body"},
+				{name: "not JSON content", body: validJSON, ctype: "text/plain", status: 415},
+				{name: "form content", body: ep.text + "=x", ctype: "application/x-www-form-urlencoded", status: 415},
+				{name: "no content type", body: validJSON, ctype: "-", status: 415},
+				{name: "charset other than UTF-8", body: validJSON, ctype: "application/json; charset=ISO-8859-1", status: 415},
+				{name: "charset UTF-16", body: validJSON, ctype: "Application/JSON; Charset=UTF-16", status: 415},
 			}
 			if ep.name == "POST /v1/vehicles" {
 				cases = append(cases, bodyCase{name: "customer_id not a uuid", body: withMember(valid, "customer_id", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz")})
@@ -155,7 +162,15 @@ func TestBadBody_400_AndNothingWritten(t *testing.T) {
 					if c.ctype != "" {
 						r.header = map[string]string{"Content-Type": c.ctype}
 					}
-					p := e.do(t, r).expect(t, 400).problem(t)
+					want := c.status
+					if want == 0 {
+						want = 400
+					}
+					hr := e.buildRequest(t, r)
+					if c.ctype == "-" {
+						hr.Header.Del("Content-Type")
+					}
+					p := e.exchange(t, hr).expect(t, want).problem(t)
 					if c.field != "" {
 						p.expectField(t, c.field)
 					}
