@@ -23,14 +23,16 @@ func etag(version int) *string {
 }
 
 // ifMatchVersion reads If-Match; nil when absent. The spec's pattern has
-// already admitted only digits, optionally quoted and weak-prefixed.
+// already admitted only digits, optionally quoted and weak-prefixed. A tag
+// that is no version at all (0, or past any int) is 0, which the services
+// answer with 412 saying just that.
 func ifMatchVersion(h *string) *int {
 	if h == nil {
 		return nil
 	}
 	v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(*h, "W/"), `"`))
-	if err != nil {
-		v = -1 // matches no version: 412
+	if err != nil || v < 1 {
+		v = 0
 	}
 	return &v
 }

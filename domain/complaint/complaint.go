@@ -325,6 +325,10 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, version *int, st Step) 
 		if version == nil {
 			return &domain.Error{Kind: domain.KindPreconditionRequired, Detail: "send If-Match with the complaint's current ETag"}
 		}
+		if *version < 1 {
+			return &domain.Error{Kind: domain.KindPreconditionFailed,
+				Detail: fmt.Sprintf("If-Match names no version of this complaint (it is at version %d); send its current ETag", c.Version)}
+		}
 		if *version != c.Version {
 			return &domain.Error{Kind: domain.KindPreconditionFailed, Detail: fmt.Sprintf("the complaint has changed: version %d, not %d", c.Version, *version)}
 		}

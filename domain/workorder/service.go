@@ -338,7 +338,7 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit)
 			return domain.Forbidden("only staff may edit work orders")
 		}
 		if !o.Status.Open() {
-			return stateConflict(o, "edited")
+			return stateConflict(o, "edit")
 		}
 		return nil
 	}
@@ -449,14 +449,26 @@ func (s *Service) checkTechnician(ctx context.Context, id uuid.UUID) error {
 	return nil
 }
 
-// stateConflict is the 409 naming the current state and what it allows.
-func stateConflict(o Order, what string) error {
+// refused says, per action, what a work order can't be.
+var refused = map[string]string{
+	"edit": "be edited", string(Approve): "be approved", string(Assign): "be assigned", string(Accept): "be accepted",
+	string(Decline): "be declined", string(Depart): "be departed for", string(Arrive): "be checked in at",
+	string(Complete): "be completed", string(Close): "be closed", string(Cancel): "be cancelled",
+	string(Hold): "be put on hold", string(Resume): "be resumed", string(Reopen): "be reopened",
+}
+
+// stateConflict is the 409 naming the action, the current state and what it allows.
+func stateConflict(o Order, action string) error {
+	what, ok := refused[action]
+	if !ok {
+		what = "take the action " + action
+	}
 	allowed := []string{}
 	for _, a := range AllowedActions(o) {
 		allowed = append(allowed, string(a))
 	}
 	return &domain.Error{Kind: domain.KindConflict,
-		Detail: fmt.Sprintf("a work order in state %s can't be %s", o.Status, what),
+		Detail: fmt.Sprintf("%s: a work order in state %s can't %s", action, o.Status, what),
 		Extra:  map[string]any{"current_state": string(o.Status), "allowed_actions": allowed}}
 }
 
@@ -489,6 +501,10 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, version *int, allowe
 		}
 		if version == nil {
 			return &domain.Error{Kind: domain.KindPreconditionRequired, Detail: "send If-Match with the order's current ETag"}
+		}
+		if *version < 1 {
+			return &domain.Error{Kind: domain.KindPreconditionFailed,
+				Detail: fmt.Sprintf("If-Match names no version of this order (it is at version %d); send its current ETag", o.Version)}
 		}
 		if *version != o.Version {
 			return &domain.Error{Kind: domain.KindPreconditionFailed,
