@@ -106,9 +106,13 @@ func (s *Server) AnswerInquiry(ctx context.Context, req gen.AnswerInquiryRequest
 
 // InquiryToWorkOrder turns an inquiry into a work order.
 func (s *Server) InquiryToWorkOrder(ctx context.Context, req gen.InquiryToWorkOrderRequestObject) (gen.InquiryToWorkOrderResponseObject, error) {
+	in, err := newOrder(*req.Body)
+	if err != nil {
+		return nil, err
+	}
 	var orderID uuid.UUID
-	err := s.cfg.Inquiries.ToWorkOrder(ctx, req.Id, func(ctx context.Context) (uuid.UUID, uuid.UUID, error) {
-		o, err := s.cfg.WorkOrders.Create(ctx, newOrder(*req.Body))
+	err = s.cfg.Inquiries.ToWorkOrder(ctx, req.Id, func(ctx context.Context) (uuid.UUID, uuid.UUID, error) {
+		o, err := s.cfg.WorkOrders.Create(ctx, in)
 		orderID = o.ID
 		return o.ID, o.CustomerID, err
 	})

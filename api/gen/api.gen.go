@@ -1515,7 +1515,7 @@ type PhotoUploadStatus string
 // PhotoUploadUploadMethod defines model for PhotoUpload.Upload.Method.
 type PhotoUploadUploadMethod string
 
-// Plate Licence plate, Unicode (粤B12345). Spaces, dots and dashes are dropped and Latin letters upper-cased.
+// Plate Licence plate, Unicode (粤B12345): letters and digits, 2 to 16 of them. Spaces, middle dots, dots and dashes are dropped and Latin letters upper-cased; any other character is 400.
 //
 // Example: 粤B12345
 type Plate = string
@@ -1846,7 +1846,7 @@ type Vehicle struct {
 	Id          Uuid                            `json:"id"`
 	Model       nullable.Nullable[VehicleModel] `json:"model"`
 
-	// Plate Licence plate, Unicode (粤B12345). Spaces, dots and dashes are dropped and Latin letters upper-cased.
+	// Plate Licence plate, Unicode (粤B12345): letters and digits, 2 to 16 of them. Spaces, middle dots, dots and dashes are dropped and Latin letters upper-cased; any other character is 400.
 	//
 	// Example: 粤B12345
 	Plate Plate `json:"plate"`
@@ -1869,7 +1869,7 @@ type VehicleCreate struct {
 	DriverPhone *Phone        `json:"driver_phone,omitempty"`
 	Model       *VehicleModel `json:"model,omitempty"`
 
-	// Plate Licence plate, Unicode (粤B12345). Spaces, dots and dashes are dropped and Latin letters upper-cased.
+	// Plate Licence plate, Unicode (粤B12345): letters and digits, 2 to 16 of them. Spaces, middle dots, dots and dashes are dropped and Latin letters upper-cased; any other character is 400.
 	//
 	// Example: 粤B12345
 	Plate Plate `json:"plate"`
@@ -1893,7 +1893,7 @@ type VehicleUpdate struct {
 	DriverPhone nullable.Nullable[Phone]        `json:"driver_phone,omitempty"`
 	Model       nullable.Nullable[VehicleModel] `json:"model,omitempty"`
 
-	// Plate Licence plate, Unicode (粤B12345). Spaces, dots and dashes are dropped and Latin letters upper-cased.
+	// Plate Licence plate, Unicode (粤B12345): letters and digits, 2 to 16 of them. Spaces, middle dots, dots and dashes are dropped and Latin letters upper-cased; any other character is 400.
 	//
 	// Example: 粤B12345
 	Plate *Plate                 `json:"plate,omitempty"`

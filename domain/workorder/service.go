@@ -161,9 +161,6 @@ func (s *Service) Create(ctx context.Context, in NewOrder) (Order, error) {
 	o.ProductModel = domain.OptionalText(&fe, "product_model", in.ProductModel, 100)
 	o.PurchaseDate = in.PurchaseDate
 	o.RequiredSkills = domain.Skills(&fe, "required_skills", in.RequiredSkills)
-	if _, ok := s.sla.Respond[in.Priority]; !ok {
-		fe.Add("priority", "must be low, normal, high or urgent")
-	}
 	switch in.Type {
 	case Repair:
 		if in.VehicleID == nil {
@@ -354,9 +351,6 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit)
 			changes["site"] = map[string]any{"address": o.Site.Address, "lat": o.Site.Lat, "lng": o.Site.Lng}
 		}
 		if in.Priority != nil && *in.Priority != o.Priority {
-			if _, ok := s.sla.Respond[*in.Priority]; !ok {
-				fe.Add("priority", "must be low, normal, high or urgent")
-			}
 			changes["priority"] = map[string]any{"from": string(o.Priority), "to": string(*in.Priority)}
 			o.Priority = *in.Priority
 			s.sla.deadlines(o)
