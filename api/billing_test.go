@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -135,4 +136,39 @@ func TestBill_422_WhenALineOrTheOrderWouldOverflowTheMaximum(t *testing.T) {
 			t.Fatalf("bill at the maximum %+v", b)
 		}
 	})
+}
+
+func TestBill_ConcurrentLinesNeverPassTheMaximumTogether(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		o := e.onSiteOrder(t, &f, repairBody(f, "normal"))
+		const n = 6
+		codes := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				hr := e.buildRequest(t, req{method: "POST", path: "/v1/work-orders/" + o.ID.String() + "/parts", token: f.tech.Token,
+					body: map[string]any{"part_code": "BIG", "description": "a big part", "quantity": 1, "unit_price": billing.MaxFen/2 + 1}})
+				if res, err := e.send(hr); err == nil {
+					codes[i] = res.Status
+				}
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for _, c := range codes {
+			switch c {
+			case 201:
+				won++
+			case 422:
+			default:
+				t.Fatalf("answers %v, want 201 or 422", codes)
+			}
+		}
+		if b := e.bill(t, f.manager.Token, o.ID); won != 1 || len(b.Lines) != 1 || b.Total > billing.MaxFen {
+			t.Fatalf("answers %v; bill %+v", codes, b)
+		}
+	}, woNoRateLimit)
 }

@@ -77,18 +77,18 @@ func TestCreateVehicle_422_WhenCustomerUnknown(t *testing.T) {
 	})
 }
 
-func TestCreateVehicle_422_WhenPlateHasNoLettersOrDigits(t *testing.T) {
+func TestCreateVehicle_400_WhenPlateHasNoLettersOrDigits(t *testing.T) {
 	eachFooting(t, func(t *testing.T, e *env) {
 		c := e.createCustomer(t, "Acme")
 		for _, plate := range []string{"· ·", "粤B#12345", "B·"} {
 			p := e.do(t, req{method: "POST", path: "/v1/vehicles", token: e.admin, body: map[string]any{"customer_id": c, "plate": plate}}).
-				expect(t, 422).problem(t)
+				expect(t, 400).problem(t)
 			p.expectField(t, "plate")
 		}
 	})
 }
 
-func TestCreateVehicle_400or422_WhenVINMalformed(t *testing.T) {
+func TestCreateVehicle_400_WhenVINMalformed(t *testing.T) {
 	eachFooting(t, func(t *testing.T, e *env) {
 		c := e.createCustomer(t, "Acme")
 		for _, vin := range []string{

@@ -77,6 +77,9 @@ type Orders interface {
 type Repository interface {
 	Insert(ctx context.Context, l Line) error
 	Lines(ctx context.Context, orderID uuid.UUID) ([]Line, error)
+	// LockLines makes concurrent adds to one order take turns until the
+	// transaction in ctx ends, so each sees the lines the other added.
+	LockLines(ctx context.Context, orderID uuid.UUID) error
 }
 
 // Service records usage and computes bills.
@@ -160,6 +163,9 @@ func (s *Service) add(ctx context.Context, orderID uuid.UUID, l Line, fe domain.
 			return domain.Conflict("the order is closed or cancelled; nothing more can be recorded on it")
 		}
 		if err := fe.Err(); err != nil {
+			return err
+		}
+		if err := s.repo.LockLines(ctx, orderID); err != nil {
 			return err
 		}
 		lines, err := s.repo.Lines(ctx, orderID)
