@@ -22,21 +22,21 @@ func billLineDTO(l billing.Line, charged int64) gen.BillLine {
 // AddPart records parts used on an order.
 func (s *Server) AddPart(ctx context.Context, req gen.AddPartRequestObject) (gen.AddPartResponseObject, error) {
 	b := req.Body
-	l, err := s.cfg.Billing.AddPart(ctx, req.Id, b.PartCode, b.Description, int(b.Quantity), b.UnitPrice)
+	r, err := s.cfg.Billing.AddPart(ctx, req.Id, b.PartCode, b.Description, int(b.Quantity), b.UnitPrice)
 	if err != nil {
 		return nil, err
 	}
-	return gen.AddPart201JSONResponse(billLineDTO(l, l.Amount)), nil
+	return gen.AddPart201JSONResponse(billLineDTO(r.Line, r.Charged)), nil
 }
 
 // AddLabour records labour on an order.
 func (s *Server) AddLabour(ctx context.Context, req gen.AddLabourRequestObject) (gen.AddLabourResponseObject, error) {
 	b := req.Body
-	l, err := s.cfg.Billing.AddLabour(ctx, req.Id, b.Description, int(b.Minutes), b.Amount)
+	r, err := s.cfg.Billing.AddLabour(ctx, req.Id, b.Description, int(b.Minutes), b.Amount)
 	if err != nil {
 		return nil, err
 	}
-	return gen.AddLabour201JSONResponse(billLineDTO(l, 0)), nil
+	return gen.AddLabour201JSONResponse(billLineDTO(r.Line, r.Charged)), nil
 }
 
 // GetBill computes an order's bill.

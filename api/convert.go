@@ -70,3 +70,9 @@ func nullableID(id uuid.UUID) nullable.Nullable[uuid.UUID] {
 	}
 	return nullable.NewNullableWithValue(id)
 }
+
+// malformed is the 400 for input a domain type's parser refused: it is
+// malformed however far the schema got, so it is never a 422.
+func malformed(field string, err error) error {
+	return domain.BadRequest(field, err.Error())
+}

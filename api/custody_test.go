@@ -420,11 +420,14 @@ func TestRegistry_RejectsBadNumbersAndDuplicates(t *testing.T) {
 			body: map[string]any{"name": "X1", "manufacturer": "Jimi", "warranty_months": 24}}).expect(t, 409)
 		bad := luhn("86000000000009")
 		bad = bad[:14] + string('0'+(bad[14]-'0'+1)%10)
-		e.do(t, req{method: "POST", path: "/v1/terminals", token: e.admin, body: map[string]any{"serial": "Z1", "imei": bad, "model_id": m.ID}}).expect(t, 422)
+		// A wrong check digit is as malformed as a wrong length: 400, naming the field.
+		e.do(t, req{method: "POST", path: "/v1/terminals", token: e.admin, body: map[string]any{"serial": "Z1", "imei": bad, "model_id": m.ID}}).
+			expect(t, 400).problem(t).expectField(t, "imei")
 		e.do(t, req{method: "POST", path: "/v1/terminals", token: e.admin, body: map[string]any{"serial": "Z1", "imei": "12345", "model_id": m.ID}}).expect(t, 400)
 		e.do(t, req{method: "POST", path: "/v1/terminals", token: e.admin, body: map[string]any{"serial": term.Serial, "imei": luhn("86999999999999"), "model_id": m.ID}}).expect(t, 409)
 		e.do(t, req{method: "POST", path: "/v1/terminals", token: e.admin, body: map[string]any{"serial": "Z2", "imei": luhn("86999999999998"), "model_id": uuid.New()}}).expect(t, 422)
-		e.do(t, req{method: "POST", path: "/v1/sims", token: e.admin, body: map[string]any{"iccid": "8986000000000000001", "msisdn": "14400000001", "carrier": "CM"}}).expect(t, 422)
+		e.do(t, req{method: "POST", path: "/v1/sims", token: e.admin, body: map[string]any{"iccid": "8986000000000000001", "msisdn": "14400000001", "carrier": "CM"}}).
+			expect(t, 400).problem(t).expectField(t, "iccid")
 		var s struct{ Iccid string }
 		e.do(t, req{method: "GET", path: "/v1/sims/" + sim.ID.String(), token: e.admin}).expect(t, 200).decode(t, &s)
 		e.do(t, req{method: "POST", path: "/v1/sims", token: e.admin, body: map[string]any{"iccid": s.Iccid, "msisdn": "14400000001", "carrier": "CM"}}).expect(t, 409)

@@ -129,7 +129,11 @@ func (s *Server) AnswerInquiry(ctx context.Context, req gen.AnswerInquiryRequest
 
 // InquiryToWorkOrder turns an inquiry into a work order.
 func (s *Server) InquiryToWorkOrder(ctx context.Context, req gen.InquiryToWorkOrderRequestObject) (gen.InquiryToWorkOrderResponseObject, error) {
-	o, err := s.cfg.WorkOrders.CreateFromInquiry(ctx, req.Id, newOrder(*req.Body))
+	in, err := newOrder(*req.Body)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.cfg.WorkOrders.CreateFromInquiry(ctx, req.Id, in)
 	if err != nil {
 		return nil, err
 	}

@@ -101,6 +101,11 @@ func problemFor(err error) problem {
 			detail = "this resource does not support the method"
 		case http.StatusBadRequest:
 			detail = "the request is malformed"
+		case http.StatusUnsupportedMediaType:
+			detail = "send the body as application/json in UTF-8"
+			if m, ok := he.Message.(string); ok && m != http.StatusText(he.Code) {
+				detail = m
+			}
 		}
 		return problem{Type: ProblemBase + slug, Title: http.StatusText(he.Code), Status: he.Code, Detail: detail}
 	}

@@ -68,7 +68,11 @@ func (s *Server) ListTerminalModels(ctx context.Context, req gen.ListTerminalMod
 // CreateTerminal registers a terminal in stock.
 func (s *Server) CreateTerminal(ctx context.Context, req gen.CreateTerminalRequestObject) (gen.CreateTerminalResponseObject, error) {
 	b := req.Body
-	t, err := s.cfg.Custody.RegisterTerminal(ctx, b.Serial, b.Imei, b.ModelId, b.Firmware)
+	imei, err := custody.ParseIMEI(b.Imei)
+	if err != nil {
+		return nil, malformed("imei", err)
+	}
+	t, err := s.cfg.Custody.RegisterTerminal(ctx, b.Serial, imei, b.ModelId, b.Firmware)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +142,11 @@ func (s *Server) ScrapTerminal(ctx context.Context, req gen.ScrapTerminalRequest
 // CreateSim registers a SIM card in stock.
 func (s *Server) CreateSim(ctx context.Context, req gen.CreateSimRequestObject) (gen.CreateSimResponseObject, error) {
 	b := req.Body
-	sim, err := s.cfg.Custody.RegisterSim(ctx, b.Iccid, b.Msisdn, b.Carrier)
+	iccid, err := custody.ParseICCID(b.Iccid)
+	if err != nil {
+		return nil, malformed("iccid", err)
+	}
+	sim, err := s.cfg.Custody.RegisterSim(ctx, iccid, b.Msisdn, b.Carrier)
 	if err != nil {
 		return nil, err
 	}

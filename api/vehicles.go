@@ -16,7 +16,11 @@ func vehicleDTO(v vehicle.Vehicle) gen.Vehicle {
 // CreateVehicle registers a vehicle.
 func (s *Server) CreateVehicle(ctx context.Context, req gen.CreateVehicleRequestObject) (gen.CreateVehicleResponseObject, error) {
 	b := req.Body
-	v, err := s.cfg.Vehicles.Create(ctx, vehicle.NewVehicle{CustomerID: b.CustomerId, Plate: b.Plate, VIN: b.Vin, Model: b.Model,
+	plate, err := vehicle.ParsePlate(b.Plate)
+	if err != nil {
+		return nil, malformed("plate", err)
+	}
+	v, err := s.cfg.Vehicles.Create(ctx, vehicle.NewVehicle{CustomerID: b.CustomerId, Plate: plate, VIN: b.Vin, Model: b.Model,
 		DriverName: b.DriverName, DriverPhone: b.DriverPhone})
 	if err != nil {
 		return nil, err
@@ -47,7 +51,15 @@ func (s *Server) GetVehicle(ctx context.Context, req gen.GetVehicleRequestObject
 // UpdateVehicle changes a vehicle.
 func (s *Server) UpdateVehicle(ctx context.Context, req gen.UpdateVehicleRequestObject) (gen.UpdateVehicleResponseObject, error) {
 	b := req.Body
-	v, err := s.cfg.Vehicles.Update(ctx, req.Id, vehicle.Update{Plate: b.Plate, VIN: patchOf(b.Vin), Model: patchOf(b.Model),
+	var plate *vehicle.Plate
+	if b.Plate != nil {
+		p, err := vehicle.ParsePlate(*b.Plate)
+		if err != nil {
+			return nil, malformed("plate", err)
+		}
+		plate = &p
+	}
+	v, err := s.cfg.Vehicles.Update(ctx, req.Id, vehicle.Update{Plate: plate, VIN: patchOf(b.Vin), Model: patchOf(b.Model),
 		DriverName: patchOf(b.DriverName), DriverPhone: patchOf(b.DriverPhone)})
 	if err != nil {
 		return nil, err

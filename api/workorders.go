@@ -22,14 +22,16 @@ func etag(version int) *string {
 }
 
 // ifMatchVersion reads If-Match; nil when absent. The spec's pattern has
-// already admitted only digits, optionally quoted and weak-prefixed.
+// already admitted only digits, optionally quoted and weak-prefixed. A tag
+// that is no version at all (0, or past any int) is 0, which the services
+// answer with 412 saying just that.
 func ifMatchVersion(h *string) *int {
 	if h == nil {
 		return nil
 	}
 	v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(*h, "W/"), `"`))
-	if err != nil {
-		v = -1 // matches no version: 412
+	if err != nil || v < 1 {
+		v = 0
 	}
 	return &v
 }
@@ -129,9 +131,13 @@ func (s *Server) oneWorkOrder(v workorder.View) (gen.WorkOrder, *string) {
 }
 
 // newOrder reads a work order's creation body.
-func newOrder(b gen.WorkOrderCreate) workorder.NewOrder {
+func newOrder(b gen.WorkOrderCreate) (workorder.NewOrder, error) {
+	priority, err := workorder.ParsePriority(string(b.Priority))
+	if err != nil {
+		return workorder.NewOrder{}, malformed("priority", err)
+	}
 	in := workorder.NewOrder{Type: workorder.Type(b.Type), CustomerID: b.CustomerId, Site: siteIn(b.Site), Description: b.Description,
-		FaultSymptoms: b.FaultSymptoms, Priority: workorder.Priority(b.Priority), ContactName: b.ContactName, ContactPhone: b.ContactPhone,
+		FaultSymptoms: b.FaultSymptoms, Priority: priority, ContactName: b.ContactName, ContactPhone: b.ContactPhone,
 		ProductModel: b.ProductModel, RequiredSkills: deref(b.RequiredSkills), VehicleID: b.VehicleId}
 	if b.VehicleIds != nil {
 		in.VehicleIDs = *b.VehicleIds
@@ -139,12 +145,15 @@ func newOrder(b gen.WorkOrderCreate) workorder.NewOrder {
 	if b.PurchaseDate != nil {
 		in.PurchaseDate = &b.PurchaseDate.Time
 	}
-	return in
+	return in, nil
 }
 
 // CreateWorkOrder records an install or repair request.
 func (s *Server) CreateWorkOrder(ctx context.Context, req gen.CreateWorkOrderRequestObject) (gen.CreateWorkOrderResponseObject, error) {
-	in := newOrder(*req.Body)
+	in, err := newOrder(*req.Body)
+	if err != nil {
+		return nil, err
+	}
 	o, err := s.cfg.WorkOrders.Create(ctx, in)
 	if err != nil {
 		return nil, err
@@ -167,7 +176,11 @@ func (s *Server) ListWorkOrders(ctx context.Context, req gen.ListWorkOrdersReque
 		f.Type = workorder.Type(*p.Type)
 	}
 	if p.Priority != nil {
-		f.Priority = workorder.Priority(*p.Priority)
+		priority, err := workorder.ParsePriority(string(*p.Priority))
+		if err != nil {
+			return nil, malformed("query.priority", err)
+		}
+		f.Priority = priority
 	}
 	if p.Sla != nil {
 		f.SLA = string(*p.Sla)
@@ -201,7 +214,10 @@ func (s *Server) UpdateWorkOrder(ctx context.Context, req gen.UpdateWorkOrderReq
 		in.Site = &site
 	}
 	if b.Priority != nil {
-		p := workorder.Priority(*b.Priority)
+		p, err := workorder.ParsePriority(string(*b.Priority))
+		if err != nil {
+			return nil, malformed("priority", err)
+		}
 		in.Priority = &p
 	}
 	o, err := s.cfg.WorkOrders.Edit(ctx, req.Id, ifMatchVersion(req.Params.IfMatch), in)

@@ -77,6 +77,9 @@ type Orders interface {
 type Repository interface {
 	Insert(ctx context.Context, l Line) error
 	Lines(ctx context.Context, orderID uuid.UUID) ([]Line, error)
+	// LockLines makes concurrent adds to one order take turns until the
+	// transaction in ctx ends, so each sees the lines the other added.
+	LockLines(ctx context.Context, orderID uuid.UUID) error
 }
 
 // Service records usage and computes bills.
@@ -93,43 +96,61 @@ func NewService(repo Repository, orders Orders, tx domain.Transactor, events dom
 	return &Service{repo: repo, orders: orders, tx: tx, events: events, clock: clock}
 }
 
-// maxAmount bounds a line: a hundred million yuan.
-const maxAmount = 100_000_000_00
+// MaxFen bounds every sum of money the service keeps or shows: a unit
+// price, a line's amount, and an order's total (a billion yuan). The
+// spec's Fen schema has the same maximum; a test holds them together.
+const MaxFen int64 = 100_000_000_000
+
+// MaxLines bounds the lines of one order, as the spec's Bill does.
+const MaxLines = 1000
+
+// MaxQuantity bounds a part line's quantity.
+const MaxQuantity = 10000
+
+// Recorded is a line just recorded, with what the bill charges for it now.
+type Recorded struct {
+	Line    Line
+	Charged int64
+}
 
 // AddPart records parts used (the assigned technician or staff).
-func (s *Service) AddPart(ctx context.Context, orderID uuid.UUID, code, description string, quantity int, unitPrice int64) (Line, error) {
+func (s *Service) AddPart(ctx context.Context, orderID uuid.UUID, code, description string, quantity int, unitPrice int64) (Recorded, error) {
 	var fe domain.FieldErrors
 	c := domain.Text(&fe, "part_code", code, 1, 64)
 	l := Line{Kind: Part, PartCode: &c, Description: domain.Text(&fe, "description", description, 1, 500), Quantity: quantity, UnitPrice: unitPrice}
-	if quantity < 1 || quantity > 10000 {
-		fe.Add("quantity", "must be 1 to 10000")
+	switch {
+	case quantity < 1 || quantity > MaxQuantity:
+		fe.Add("quantity", fmt.Sprintf("must be 1 to %d", MaxQuantity))
+	case unitPrice < 0 || unitPrice > MaxFen:
+		fe.Add("unit_price", fmt.Sprintf("must be 0 to %d fen", MaxFen))
+	case unitPrice > MaxFen/int64(quantity):
+		fe.Add("unit_price", fmt.Sprintf("quantity × unit_price must be at most %d fen", MaxFen))
+	default:
+		l.Amount = int64(quantity) * unitPrice
 	}
-	if unitPrice < 0 || unitPrice > maxAmount {
-		fe.Add("unit_price", "must be 0 to 10000000000 fen")
-	}
-	l.Amount = int64(quantity) * unitPrice
 	return s.add(ctx, orderID, l, fe)
 }
 
 // AddLabour records labour (the assigned technician or staff).
-func (s *Service) AddLabour(ctx context.Context, orderID uuid.UUID, description string, minutes int, amount int64) (Line, error) {
+func (s *Service) AddLabour(ctx context.Context, orderID uuid.UUID, description string, minutes int, amount int64) (Recorded, error) {
 	var fe domain.FieldErrors
 	l := Line{Kind: Labour, Description: domain.Text(&fe, "description", description, 1, 500), Quantity: 1, UnitPrice: amount,
 		Minutes: &minutes, Amount: amount}
 	if minutes < 1 || minutes > 100000 {
 		fe.Add("minutes", "must be 1 to 100000")
 	}
-	if amount < 0 || amount > maxAmount {
-		fe.Add("amount", "must be 0 to 10000000000 fen")
+	if amount < 0 || amount > MaxFen {
+		fe.Add("amount", fmt.Sprintf("must be 0 to %d fen", MaxFen))
 	}
 	return s.add(ctx, orderID, l, fe)
 }
 
-func (s *Service) add(ctx context.Context, orderID uuid.UUID, l Line, fe domain.FieldErrors) (Line, error) {
+func (s *Service) add(ctx context.Context, orderID uuid.UUID, l Line, fe domain.FieldErrors) (Recorded, error) {
 	actor, err := domain.MustActor(ctx)
 	if err != nil {
-		return Line{}, err
+		return Recorded{}, err
 	}
+	var out Recorded
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
 		o, err := s.orders.Order(ctx, orderID)
 		if err != nil {
@@ -144,17 +165,43 @@ func (s *Service) add(ctx context.Context, orderID uuid.UUID, l Line, fe domain.
 		if err := fe.Err(); err != nil {
 			return err
 		}
+		if err := s.repo.LockLines(ctx, orderID); err != nil {
+			return err
+		}
+		lines, err := s.repo.Lines(ctx, orderID)
+		if err != nil {
+			return err
+		}
+		if len(lines) >= MaxLines {
+			return domain.Conflict("the order already has %d lines, the most one bill holds", MaxLines)
+		}
+		var sum int64
+		for _, x := range lines {
+			sum += x.Amount
+		}
+		if l.Amount > MaxFen-sum {
+			field := "amount"
+			if l.Kind == Part {
+				field = "unit_price"
+			}
+			return domain.Invalid(field, fmt.Sprintf("the order's lines would add up to more than %d fen", MaxFen))
+		}
 		l.ID, l.WorkOrderID, l.CreatedBy, l.At = domain.NewID(), orderID, actor.UserID, s.clock.Now()
 		if err := s.repo.Insert(ctx, l); err != nil {
 			return err
 		}
-		return s.events.Append(ctx, domain.NewEvent("work_order", orderID, "work_order."+string(l.Kind)+"_recorded", actor.UserID, l.At,
+		err = s.events.Append(ctx, domain.NewEvent("work_order", orderID, "work_order."+string(l.Kind)+"_recorded", actor.UserID, l.At,
 			map[string]any{"line_id": l.ID.String(), "description": l.Description, "amount": l.Amount}))
+		if err != nil {
+			return err
+		}
+		out = Recorded{Line: l, Charged: RuleFor(o).Charge(l)}
+		return nil
 	})
 	if err != nil {
-		return Line{}, fmt.Errorf("record %s: %w", l.Kind, err)
+		return Recorded{}, fmt.Errorf("record %s: %w", l.Kind, err)
 	}
-	return l, nil
+	return out, nil
 }
 
 // BillFor computes the order's bill.
@@ -181,21 +228,37 @@ func (s *Service) Total(ctx context.Context, o Order) (int64, error) {
 	return Compute(o, lines).Total, nil
 }
 
-// Compute applies the rule to the lines.
-func Compute(o Order, lines []Line) Bill {
-	b := Bill{Lines: lines, Charged: make([]int64, len(lines)), InWarranty: !o.Install && o.InWarranty}
+// RuleFor is the rule that prices the order's lines.
+func RuleFor(o Order) Rule {
 	switch {
 	case o.Install:
-		b.Rule = InstallLabourFree
+		return InstallLabourFree
 	case o.InWarranty:
-		b.Rule = InWarrantyFree
+		return InWarrantyFree
 	default:
-		b.Rule = OutOfWarrantyPartsOnly
+		return OutOfWarrantyPartsOnly
 	}
+}
+
+// Charge is what the customer pays for l under the rule: the one place a
+// line's charge is decided, for the bill and for the line just recorded.
+func (r Rule) Charge(l Line) int64 {
+	if l.Kind == Part && r != InWarrantyFree {
+		return l.Amount
+	}
+	return 0
+}
+
+// Compute applies the rule to the lines.
+func Compute(o Order, lines []Line) Bill {
+	b := Bill{Lines: lines, Charged: make([]int64, len(lines)), InWarranty: !o.Install && o.InWarranty, Rule: RuleFor(o)}
 	for i, l := range lines {
-		if l.Kind == Part && b.Rule != InWarrantyFree {
-			b.Charged[i] = l.Amount
-			b.PartsTotal += l.Amount
+		b.Charged[i] = b.Rule.Charge(l)
+		switch l.Kind {
+		case Part:
+			b.PartsTotal += b.Charged[i]
+		case Labour:
+			b.LabourTotal += b.Charged[i]
 		}
 	}
 	b.Total = b.PartsTotal + b.LabourTotal

@@ -3,8 +3,6 @@ package custody
 import (
 	"testing"
 	"time"
-
-	"github.com/fieldwork/fieldwork/domain"
 )
 
 func TestParseIMEI(t *testing.T) {
@@ -12,10 +10,8 @@ func TestParseIMEI(t *testing.T) {
 		"490154203237518": true, "356938035643809": true,
 		"490154203237519": false, "49015420323751": false, "4901542032375180": false, "49015420323751a": false, "": false,
 	} {
-		var fe domain.FieldErrors
-		ParseIMEI(&fe, imei)
-		if (fe.Err() == nil) != ok {
-			t.Errorf("%q: valid %v, want %v", imei, fe.Err() == nil, ok)
+		if _, err := ParseIMEI(imei); (err == nil) != ok {
+			t.Errorf("%q: valid %v, want %v", imei, err == nil, ok)
 		}
 	}
 }
@@ -25,10 +21,8 @@ func TestParseICCID(t *testing.T) {
 		"8986011234567890128": true, "89860112345678901237": true,
 		"8986011234567890126": false, "7986011234567890128": false, "898601123456789012": false, "898601123456789012345": false,
 	} {
-		var fe domain.FieldErrors
-		ParseICCID(&fe, iccid)
-		if (fe.Err() == nil) != ok {
-			t.Errorf("%q: valid %v, want %v", iccid, fe.Err() == nil, ok)
+		if _, err := ParseICCID(iccid); (err == nil) != ok {
+			t.Errorf("%q: valid %v, want %v", iccid, err == nil, ok)
 		}
 	}
 }

@@ -1,9 +1,8 @@
 package custody
 
 import (
+	"errors"
 	"strings"
-
-	"github.com/fieldwork/fieldwork/domain"
 )
 
 // luhnValid reports whether the digits end in a valid Luhn check digit.
@@ -30,21 +29,28 @@ func allDigits(s string) bool {
 	return s != "" && strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
 }
 
-// ParseIMEI checks a terminal's IMEI: 15 digits, the last a Luhn check digit.
-func ParseIMEI(fe *domain.FieldErrors, s string) string {
+// IMEI is a terminal's IMEI, as ParseIMEI admits it.
+type IMEI string
+
+// ParseIMEI reads a terminal's IMEI: 15 digits, the last a Luhn check digit.
+// The error says what is wrong, for the caller to name the field.
+func ParseIMEI(s string) (IMEI, error) {
 	s = strings.TrimSpace(s)
 	if len(s) != 15 || !allDigits(s) || !luhnValid(s) {
-		fe.Add("imei", "must be 15 digits with a valid Luhn check digit")
+		return "", errors.New("must be 15 digits with a valid Luhn check digit")
 	}
-	return s
+	return IMEI(s), nil
 }
 
-// ParseICCID checks a SIM's ICCID: 19 or 20 digits starting 89, the last a
+// ICCID is a SIM card's ICCID, as ParseICCID admits it.
+type ICCID string
+
+// ParseICCID reads a SIM's ICCID: 19 or 20 digits starting 89, the last a
 // Luhn check digit.
-func ParseICCID(fe *domain.FieldErrors, s string) string {
+func ParseICCID(s string) (ICCID, error) {
 	s = strings.TrimSpace(s)
 	if (len(s) != 19 && len(s) != 20) || !strings.HasPrefix(s, "89") || !allDigits(s) || !luhnValid(s) {
-		fe.Add("iccid", "must be 19 or 20 digits starting 89 with a valid Luhn check digit")
+		return "", errors.New("must be 19 or 20 digits starting 89 with a valid Luhn check digit")
 	}
-	return s
+	return ICCID(s), nil
 }

@@ -145,14 +145,14 @@ func (s *Service) ListModels(ctx context.Context, p domain.PageRequest) (domain.
 }
 
 // RegisterTerminal puts a new terminal in stock (admin, manager, dispatcher).
-func (s *Service) RegisterTerminal(ctx context.Context, serial, imei string, modelID uuid.UUID, firmware *string) (Terminal, error) {
+func (s *Service) RegisterTerminal(ctx context.Context, serial string, imei IMEI, modelID uuid.UUID, firmware *string) (Terminal, error) {
 	actor, err := requireRole(ctx, "register terminals", domain.RoleAdmin, domain.RoleManager, domain.RoleDispatcher)
 	if err != nil {
 		return Terminal{}, err
 	}
 	var fe domain.FieldErrors
 	now := s.clock.Now()
-	t := Terminal{ID: domain.NewID(), Serial: domain.Text(&fe, "serial", serial, 1, 64), IMEI: ParseIMEI(&fe, imei), ModelID: modelID,
+	t := Terminal{ID: domain.NewID(), Serial: domain.Text(&fe, "serial", serial, 1, 64), IMEI: string(imei), ModelID: modelID,
 		Firmware: domain.OptionalText(&fe, "firmware", firmware, 64), Status: TerminalInStock, CreatedAt: now, UpdatedAt: now}
 	if err := fe.Err(); err != nil {
 		return Terminal{}, err
@@ -176,14 +176,14 @@ func (s *Service) RegisterTerminal(ctx context.Context, serial, imei string, mod
 }
 
 // RegisterSim puts a new SIM card in stock (admin, manager, dispatcher).
-func (s *Service) RegisterSim(ctx context.Context, iccid, msisdn, carrier string) (Sim, error) {
+func (s *Service) RegisterSim(ctx context.Context, iccid ICCID, msisdn, carrier string) (Sim, error) {
 	actor, err := requireRole(ctx, "register SIM cards", domain.RoleAdmin, domain.RoleManager, domain.RoleDispatcher)
 	if err != nil {
 		return Sim{}, err
 	}
 	var fe domain.FieldErrors
 	now := s.clock.Now()
-	sim := Sim{ID: domain.NewID(), ICCID: ParseICCID(&fe, iccid), MSISDN: domain.Phone(&fe, "msisdn", msisdn),
+	sim := Sim{ID: domain.NewID(), ICCID: string(iccid), MSISDN: domain.Phone(&fe, "msisdn", msisdn),
 		Carrier: domain.Text(&fe, "carrier", carrier, 1, 50), Status: SimInStock, CreatedAt: now, UpdatedAt: now}
 	if err := fe.Err(); err != nil {
 		return Sim{}, err

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fieldwork/fieldwork/domain"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
 )
 
@@ -35,20 +34,18 @@ func TestParsePlate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var fe domain.FieldErrors
-			got := vehicle.ParsePlate(&fe, "plate", tt.in)
+			got, err := vehicle.ParsePlate(tt.in)
 			if tt.wantErr == "" {
-				if len(fe) != 0 {
-					t.Fatalf("ParsePlate(%q) errors = %v, want none", tt.in, fe)
+				if err != nil {
+					t.Fatalf("ParsePlate(%q) error = %v, want none", tt.in, err)
 				}
-				if got != tt.want {
+				if string(got) != tt.want {
 					t.Errorf("ParsePlate(%q) = %q, want %q", tt.in, got, tt.want)
 				}
 				return
 			}
-			want := domain.FieldError{Field: "plate", Message: tt.wantErr}
-			if len(fe) != 1 || fe[0] != want {
-				t.Errorf("ParsePlate(%q) errors = %v, want [%v]", tt.in, fe, want)
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("ParsePlate(%q) error = %v, want %q", tt.in, err, tt.wantErr)
 			}
 		})
 	}
@@ -56,10 +53,9 @@ func TestParsePlate(t *testing.T) {
 
 func TestParsePlate_SpellingsOfOnePlateAreEqual(t *testing.T) {
 	t.Parallel()
-	var fe domain.FieldErrors
-	a := vehicle.ParsePlate(&fe, "plate", "粤B·1234 5")
-	b := vehicle.ParsePlate(&fe, "plate", "粤b12345")
-	if len(fe) != 0 || a != b {
-		t.Errorf("ParsePlate gave %q and %q (errors %v), want the same plate", a, b, fe)
+	a, errA := vehicle.ParsePlate("粤B·1234 5")
+	b, errB := vehicle.ParsePlate("粤b12345")
+	if errA != nil || errB != nil || a != b {
+		t.Errorf("ParsePlate gave %q and %q (errors %v, %v), want the same plate", a, b, errA, errB)
 	}
 }

@@ -4,6 +4,7 @@ package vehicle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -44,10 +45,13 @@ func deref(s *string) string {
 	return *s
 }
 
+// Plate is a licence plate as ParsePlate normalizes it.
+type Plate string
+
 // ParsePlate normalizes a licence plate: spaces, middle dots, dots and dashes
 // are dropped and Latin letters upper-cased, so 粤B·1234 5 and 粤b12345 are
-// the same plate.
-func ParsePlate(fe *domain.FieldErrors, field, s string) string {
+// the same plate. The error says what is wrong, for the caller to name the field.
+func ParsePlate(s string) (Plate, error) {
 	var b strings.Builder
 	for _, r := range strings.TrimSpace(s) {
 		switch {
@@ -55,15 +59,14 @@ func ParsePlate(fe *domain.FieldErrors, field, s string) string {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			b.WriteRune(unicode.ToUpper(r))
 		default:
-			fe.Add(field, "may hold only letters and digits")
-			return s
+			return "", errors.New("may hold only letters and digits")
 		}
 	}
 	p := b.String()
 	if n := utf8.RuneCountInString(p); n < 2 || n > 16 {
-		fe.Add(field, "must be 2 to 16 letters and digits")
+		return "", errors.New("must be 2 to 16 letters and digits")
 	}
-	return p
+	return Plate(p), nil
 }
 
 func parseVIN(fe *domain.FieldErrors, s *string) *string {
@@ -82,13 +85,13 @@ func parseVIN(fe *domain.FieldErrors, s *string) *string {
 // NewVehicle is the input of Create.
 type NewVehicle struct {
 	CustomerID                          uuid.UUID
-	Plate                               string
+	Plate                               Plate
 	VIN, Model, DriverName, DriverPhone *string
 }
 
 // Update is the input of Update; absent fields stay as they are.
 type Update struct {
-	Plate                               *string
+	Plate                               *Plate
 	VIN, Model, DriverName, DriverPhone domain.Patch[string]
 }
 
@@ -144,7 +147,7 @@ func (s *Service) Create(ctx context.Context, in NewVehicle) (Vehicle, error) {
 	v := Vehicle{
 		ID:          domain.NewID(),
 		CustomerID:  in.CustomerID,
-		Plate:       ParsePlate(&fe, "plate", in.Plate),
+		Plate:       string(in.Plate),
 		VIN:         parseVIN(&fe, in.VIN),
 		Model:       domain.OptionalText(&fe, "model", in.Model, 100),
 		DriverName:  domain.OptionalText(&fe, "driver_name", in.DriverName, 100),
@@ -232,7 +235,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, in Update) (Vehicle,
 		var fe domain.FieldErrors
 		changes := map[string]any{}
 		if in.Plate != nil {
-			v.Plate = ParsePlate(&fe, "plate", *in.Plate)
+			v.Plate = string(*in.Plate)
 			changes["plate"] = v.Plate
 		}
 		if in.VIN.Set {

@@ -4,6 +4,8 @@
 package workorder
 
 import (
+	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,6 +56,17 @@ const (
 	Normal Priority = "normal"
 	Low    Priority = "low"
 )
+
+// Priorities lists the priorities, most urgent first.
+var Priorities = []Priority{Urgent, High, Normal, Low}
+
+// ParsePriority reads a priority.
+func ParsePriority(s string) (Priority, error) {
+	if p := Priority(s); slices.Contains(Priorities, p) {
+		return p, nil
+	}
+	return "", errors.New("must be one of low, normal, high, urgent")
+}
 
 // Site is where the work happens.
 type Site struct {

@@ -161,9 +161,6 @@ func (s *Service) Create(ctx context.Context, in NewOrder) (View, error) {
 	o.ProductModel = domain.OptionalText(&fe, "product_model", in.ProductModel, 100)
 	o.PurchaseDate = in.PurchaseDate
 	o.RequiredSkills = domain.Skills(&fe, "required_skills", in.RequiredSkills)
-	if _, ok := s.sla.Respond[in.Priority]; !ok {
-		fe.Add("priority", "must be low, normal, high or urgent")
-	}
 	switch in.Type {
 	case Repair:
 		if in.VehicleID == nil {
@@ -348,7 +345,7 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit)
 			if err != nil {
 				return err
 			}
-			return stateConflict(o, "edited", AllowedActions(actor, o, f))
+			return stateConflict(o, "edit", AllowedActions(actor, o, f))
 		}
 		return nil
 	}
@@ -364,9 +361,6 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit)
 			changes["site"] = map[string]any{"address": o.Site.Address, "lat": o.Site.Lat, "lng": o.Site.Lng}
 		}
 		if in.Priority != nil && *in.Priority != o.Priority {
-			if _, ok := s.sla.Respond[*in.Priority]; !ok {
-				fe.Add("priority", "must be low, normal, high or urgent")
-			}
 			changes["priority"] = map[string]any{"from": string(o.Priority), "to": string(*in.Priority)}
 			o.Priority = *in.Priority
 			s.sla.deadlines(o)
@@ -448,15 +442,27 @@ func (s *Service) checkTechnician(ctx context.Context, id uuid.UUID) error {
 	return nil
 }
 
-// stateConflict is the 409 naming the current state and what the caller
-// may do now.
-func stateConflict(o Order, what string, allowedNow []Action) error {
+// refused says, per action, what a work order can't be.
+var refused = map[string]string{
+	"edit": "be edited", string(Approve): "be approved", string(Assign): "be assigned", string(Accept): "be accepted",
+	string(Decline): "be declined", string(Depart): "be departed for", string(Arrive): "be checked in at",
+	string(Complete): "be completed", string(Close): "be closed", string(Cancel): "be cancelled",
+	string(Hold): "be put on hold", string(Resume): "be resumed", string(Reopen): "be reopened",
+}
+
+// stateConflict is the 409 naming the action, the current state and what
+// the caller may do now.
+func stateConflict(o Order, action string, allowedNow []Action) error {
+	what, ok := refused[action]
+	if !ok {
+		what = "take the action " + action
+	}
 	allowed := []string{}
 	for _, a := range allowedNow {
 		allowed = append(allowed, string(a))
 	}
 	return &domain.Error{Kind: domain.KindConflict,
-		Detail: fmt.Sprintf("a work order in state %s can't be %s", o.Status, what),
+		Detail: fmt.Sprintf("%s: a work order in state %s can't %s", action, o.Status, what),
 		Extra:  map[string]any{"current_state": string(o.Status), "allowed_actions": allowed}}
 }
 

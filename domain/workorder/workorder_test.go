@@ -267,3 +267,16 @@ func TestCompareCandidates_RankingOrder(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestParsePriority_AdmitsTheFourAndNothingElse(t *testing.T) {
+	for _, p := range Priorities {
+		if got, err := ParsePriority(string(p)); err != nil || got != p {
+			t.Errorf("%q: %q %v", p, got, err)
+		}
+	}
+	for _, s := range []string{"", "asap", "Urgent", " normal"} {
+		if _, err := ParsePriority(s); err == nil {
+			t.Errorf("%q admitted", s)
+		}
+	}
+}

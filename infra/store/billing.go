@@ -57,3 +57,16 @@ func (s Billing) Lines(ctx context.Context, orderID uuid.UUID) ([]billing.Line, 
 	}
 	return out, nil
 }
+
+// LockLines takes a transaction-scoped advisory lock on the order's lines on
+// PostgreSQL. SQLite needs none: its write transactions are immediate, so
+// writers already take turns.
+func (s Billing) LockLines(ctx context.Context, orderID uuid.UUID) error {
+	if s.db.dialect != Postgres {
+		return nil
+	}
+	if err := s.db.conn(ctx).Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "bill_lines:"+orderID.String()).Error; err != nil {
+		return fmt.Errorf("lock bill lines: %w", err)
+	}
+	return nil
+}
