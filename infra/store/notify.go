@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm/clause"
 
 	"github.com/fieldwork/fieldwork/domain"
 	"github.com/fieldwork/fieldwork/domain/notify"
@@ -84,13 +85,16 @@ func (s Notifications) ByID(ctx context.Context, id uuid.UUID) (notify.Notificat
 	return r.domain(), nil
 }
 
-// AddAttempt records a delivery attempt.
+// AddAttempt records a delivery attempt. The row is read locked (FOR
+// UPDATE; SQLite's writers take turns anyway), so two attempts recorded at
+// once both keep theirs and delivered never goes back to false.
 func (s Notifications) AddAttempt(ctx context.Context, id uuid.UUID, a notify.Attempt, delivered bool) error {
 	return s.db.InTx(ctx, func(ctx context.Context) error {
-		n, err := s.ByID(ctx, id)
-		if err != nil {
-			return err
+		var r notificationRow
+		if err := s.db.conn(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Take(&r, "id = ?", id).Error; err != nil {
+			return notFound(err, "notification")
 		}
+		n := r.domain()
 		attempts, err := json.Marshal(append(n.Attempts, notify.Attempt{At: a.At.UTC(), OK: a.OK, Detail: a.Detail}))
 		if err != nil {
 			return err

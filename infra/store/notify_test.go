@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ func TestNotifications(t *testing.T) {
 		{"InsertByIDRoundTrip", testNotifyRoundTrip},
 		{"ByIDMissingIsNotFound", testNotifyByIDMissing},
 		{"AddAttemptAppendsAndDeliveredSticks", testNotifyAddAttempt},
+		{"AddAttemptWaitsForAnAttemptInFlight", testNotifyAddAttemptConcurrent},
 		{"ListByOrderOrComplaintAndPaging", testNotifyList},
 		{"WebhookRoundTripAndWebhooksFor", testNotifyWebhooks},
 		{"SMSRecipientHonoursOptOut", testNotifySMSRecipient},
@@ -112,6 +114,34 @@ func testNotifyAddAttempt(t *testing.T, db *store.DB) {
 		checkDeep(t, "after attempt", readNotification(t, db, n.ID), want)
 	}
 	checkNotFound(t, "AddAttempt(missing)", db.Notifications().AddAttempt(t.Context(), domain.NewID(), attempts[0], true))
+}
+
+// Two deliveries of one notification recording at once (River may rerun a
+// job whose first run is still going) both keep their attempt: the second
+// reads the attempts only after the first has committed. The first is held
+// open inside a transaction while the second starts.
+func testNotifyAddAttemptConcurrent(t *testing.T, db *store.DB) {
+	n := addNotification(t, db, notification(domain.NewID(), uuid.Nil))
+	first := notify.Attempt{At: t0.Add(time.Minute), OK: true, Detail: "200 OK"}
+	second := notify.Attempt{At: t0.Add(2 * time.Minute), OK: false, Detail: "a rerun failed"}
+	done := make(chan error, 1)
+	err := db.InTx(t.Context(), func(ctx context.Context) error {
+		if err := db.Notifications().AddAttempt(ctx, n.ID, first, true); err != nil {
+			return err
+		}
+		go func() { done <- db.Notifications().AddAttempt(t.Context(), n.ID, second, false) }()
+		time.Sleep(300 * time.Millisecond) // the second is waiting on the row (or on the database)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := n
+	want.Attempts, want.Delivered = []notify.Attempt{first, second}, true
+	checkDeep(t, "after two attempts at once", readNotification(t, db, n.ID), want)
 }
 
 func testNotifyList(t *testing.T, db *store.DB) {
