@@ -237,6 +237,21 @@ func get(t *testing.T, url, token string) int {
 	return res.StatusCode
 }
 
+// footingEnv is the environment that runs the binary on footing f, with a
+// fresh JWT secret, the photos in MinIO beside PostgreSQL, and extra.
+func footingEnv(t *testing.T, f storetest.Footing, extra ...string) []string {
+	t.Helper()
+	env := append([]string{"FIELDWORK_DATA_DIR=" + f.DataDir, "FIELDWORK_JWT_SECRET="}, extra...)
+	if f.DatabaseURL != "" {
+		env = append(env, "DATABASE_URL="+f.DatabaseURL)
+		if s3, ok := blobtest.MinIO(t); ok {
+			env = append(env, "FIELDWORK_S3_ENDPOINT="+s3.Endpoint, "FIELDWORK_S3_ACCESS_KEY="+s3.AccessKey,
+				"FIELDWORK_S3_SECRET_KEY="+s3.SecretKey, "FIELDWORK_S3_BUCKET="+s3.Bucket, fmt.Sprintf("FIELDWORK_S3_USE_SSL=%v", s3.UseSSL))
+		}
+	}
+	return env
+}
+
 // TestServe_FirstStartRestartAndGracefulStop runs the binary as an operator
 // would: the first start creates the admin and prints its password once,
 // River works its jobs, a restart keeps sessions (the generated JWT secret
@@ -244,14 +259,7 @@ func get(t *testing.T, url, token string) int {
 func TestServe_FirstStartRestartAndGracefulStop(t *testing.T) {
 	for _, f := range storetest.Footings(t) {
 		t.Run(f.Name, func(t *testing.T) {
-			env := []string{"FIELDWORK_DATA_DIR=" + f.DataDir, "FIELDWORK_JWT_SECRET=", "FIELDWORK_ADMIN_PASSWORD="}
-			if f.DatabaseURL != "" {
-				env = append(env, "DATABASE_URL="+f.DatabaseURL)
-				if s3, ok := blobtest.MinIO(t); ok {
-					env = append(env, "FIELDWORK_S3_ENDPOINT="+s3.Endpoint, "FIELDWORK_S3_ACCESS_KEY="+s3.AccessKey,
-						"FIELDWORK_S3_SECRET_KEY="+s3.SecretKey, "FIELDWORK_S3_BUCKET="+s3.Bucket, fmt.Sprintf("FIELDWORK_S3_USE_SSL=%v", s3.UseSSL))
-				}
-			}
+			env := footingEnv(t, f, "FIELDWORK_ADMIN_PASSWORD=")
 			p := serve(t, env)
 			created := p.logged("created user admin with a generated password; it is shown only this once")
 			if created == nil {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fieldwork/fieldwork/infra/blob/blobtest"
 	"github.com/fieldwork/fieldwork/infra/store/storetest"
 )
 
@@ -35,14 +34,7 @@ func TestTour_RunsAgainstAFreshServer(t *testing.T) {
 	}
 	for _, f := range storetest.Footings(t) {
 		t.Run(f.Name, func(t *testing.T) {
-			env := []string{"FIELDWORK_DATA_DIR=" + f.DataDir, "FIELDWORK_JWT_SECRET=", "FIELDWORK_ADMIN_PASSWORD=admin-password-1"}
-			if f.DatabaseURL != "" {
-				env = append(env, "DATABASE_URL="+f.DatabaseURL)
-				if s3, ok := blobtest.MinIO(t); ok {
-					env = append(env, "FIELDWORK_S3_ENDPOINT="+s3.Endpoint, "FIELDWORK_S3_ACCESS_KEY="+s3.AccessKey,
-						"FIELDWORK_S3_SECRET_KEY="+s3.SecretKey, "FIELDWORK_S3_BUCKET="+s3.Bucket, fmt.Sprintf("FIELDWORK_S3_USE_SSL=%v", s3.UseSSL))
-				}
-			}
+			env := footingEnv(t, f, "FIELDWORK_ADMIN_PASSWORD=admin-password-1")
 			p := serve(t, env)
 			cmd := exec.Command("bash", tourScript)
 			cmd.Env = append(os.Environ(), "FIELDWORK_URL="+p.url, "ADMIN_PASSWORD=admin-password-1")
