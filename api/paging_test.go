@@ -134,8 +134,7 @@ func pagingCases() map[string]pagingCase {
 			if len(page.Items) != pagingRows {
 				t.Fatalf("%d callbacks planned, want %d", len(page.Items), pagingRows)
 			}
-			e.do(t, req{method: "POST", path: "/v1/callbacks/" + page.Items[2].ID.String() + "/complete", token: f.dispatcher.Token,
-				body: map[string]any{"outcome": "no_answer"}}).expect(t, 200)
+			e.completeCallback(t, f.dispatcher.Token, page.Items[2], map[string]any{"outcome": "no_answer"}).expect(t, 200)
 			return f.dispatcher.Token, []string{of, of + "&status=scheduled"}, mapSlice(page.Items, func(c callbackOut) uuid.UUID { return c.ID })
 		},
 		"listNotifications": func(t *testing.T, e *env, f *fleet) (string, []string, []uuid.UUID) {
