@@ -3,11 +3,8 @@ package api
 import (
 	"context"
 
-	"github.com/google/uuid"
-
 	"github.com/fieldwork/fieldwork/api/gen"
 	"github.com/fieldwork/fieldwork/domain/callback"
-	"github.com/fieldwork/fieldwork/domain/workorder"
 )
 
 // callbackDTO shows c with the outcomes the caller may record on it now.
@@ -64,20 +61,7 @@ func (s *Server) CompleteCallback(ctx context.Context, req gen.CompleteCallbackR
 		v := int(*b.Satisfaction)
 		r.Satisfaction = &v
 	}
-	c, err := s.cfg.Callbacks.Complete(ctx, req.Id, ifMatchVersion(req.Params.IfMatch), r, func(ctx context.Context, c callback.Callback) (uuid.UUID, error) {
-		cust, err := s.cfg.Customers.Get(ctx, c.CustomerID)
-		if err != nil {
-			return uuid.Nil, err
-		}
-		desc := "Follow-up of a callback"
-		if c.Notes != nil {
-			desc += ": " + *c.Notes
-		}
-		o, err := s.cfg.WorkOrders.Create(ctx, workorder.NewOrder{Type: workorder.Repair, CustomerID: c.CustomerID, VehicleID: &c.VehicleID,
-			Site: workorder.Site{Address: cust.Address}, Description: desc, Priority: workorder.Normal, ContactName: &cust.ContactName,
-			ContactPhone: &cust.Phone})
-		return o.ID, err
-	})
+	c, err := s.cfg.Callbacks.Complete(ctx, req.Id, ifMatchVersion(req.Params.IfMatch), r)
 	if err != nil {
 		return nil, err
 	}

@@ -98,9 +98,17 @@ type Notifier interface {
 	Notify(ctx context.Context, topic string, orderID, customerID uuid.UUID, data map[string]any) error
 }
 
+// Repairs opens the repair request a follow-up asks for.
+type Repairs interface {
+	// OpenFollowUp opens a repair request for the callback's vehicle, in
+	// the caller's transaction, and returns the order's id.
+	OpenFollowUp(ctx context.Context, c Callback) (uuid.UUID, error)
+}
+
 // Service runs callbacks.
 type Service struct {
 	repo     Repository
+	repairs  Repairs
 	notifier Notifier
 	tx       domain.Transactor
 	events   domain.EventLog
@@ -108,8 +116,8 @@ type Service struct {
 }
 
 // NewService wires callbacks.
-func NewService(repo Repository, notifier Notifier, tx domain.Transactor, events domain.EventLog, clock domain.Clock) *Service {
-	return &Service{repo: repo, notifier: notifier, tx: tx, events: events, clock: clock}
+func NewService(repo Repository, repairs Repairs, notifier Notifier, tx domain.Transactor, events domain.EventLog, clock domain.Clock) *Service {
+	return &Service{repo: repo, repairs: repairs, notifier: notifier, tx: tx, events: events, clock: clock}
 }
 
 // AnnounceDue tells the desk staff of callbacks that fell due, once each
@@ -224,10 +232,9 @@ type Result struct {
 // Complete records a call. reached or refused closes the callback and plans
 // the next; no_answer tries again two days later, at most three tries in
 // all, and is refused before the retry is due. A follow-up opens a repair
-// request through openRepair, in the same transaction. The checks run as
+// request, in the same transaction. The checks run as
 // for work orders: 404, 403, state 409, If-Match (428, 412), input 422.
-func (s *Service) Complete(ctx context.Context, id uuid.UUID, version *int, r Result,
-	openRepair func(ctx context.Context, c Callback) (uuid.UUID, error)) (Callback, error) {
+func (s *Service) Complete(ctx context.Context, id uuid.UUID, version *int, r Result) (Callback, error) {
 	var out Callback
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		actor, c, err := s.visible(ctx, id)
@@ -273,7 +280,7 @@ func (s *Service) Complete(ctx context.Context, id uuid.UUID, version *int, r Re
 			c.Status, c.CompletedAt, c.Satisfaction, next = Done, &now, r.Satisfaction, true
 		}
 		if r.FollowUp {
-			if c.FollowUpOrderID, err = openRepair(ctx, c); err != nil {
+			if c.FollowUpOrderID, err = s.repairs.OpenFollowUp(ctx, c); err != nil {
 				return err
 			}
 		}

@@ -72,6 +72,8 @@ type Directory interface {
 	// VehiclesOfCustomer reports whether every id is a vehicle of the customer.
 	VehiclesOfCustomer(ctx context.Context, customerID uuid.UUID, ids []uuid.UUID) (bool, error)
 	CustomerExists(ctx context.Context, id uuid.UUID) (bool, error)
+	// CustomerContact is the customer's contact and address.
+	CustomerContact(ctx context.Context, id uuid.UUID) (Contact, error)
 	// Technician finds an enabled user of role technician.
 	Technician(ctx context.Context, id uuid.UUID) (Technician, error)
 	Technicians(ctx context.Context) ([]Technician, error)
@@ -80,6 +82,11 @@ type Directory interface {
 	Warranty(ctx context.Context, vehicleID uuid.UUID, day time.Time) (WarrantySnapshot, error)
 	// BillTotal is what the customer pays for the order, in fen.
 	BillTotal(ctx context.Context, orderID uuid.UUID, install, inWarranty bool) (int64, error)
+}
+
+// Contact is who to call at a customer, and where it is.
+type Contact struct {
+	Name, Phone, Address string
 }
 
 // Notifier tells the customer and subscribers what happened, queued in the

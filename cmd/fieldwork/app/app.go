@@ -124,7 +124,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	queue := &lateQueue{}
 	notifier := notify.NewService(db.Notifications(), queue, &infranotify.Sender{Client: &http.Client{Timeout: 15 * time.Second},
 		SMSURL: cfg.SMSURL, SMSKey: cfg.SMSKey, Logger: logger.With("component", "sms"), Now: cfg.Clock.Now}, db, cfg.Clock)
-	callbacks := callback.NewService(db.Callbacks(), notifyAdapter{notifier}, db, events, cfg.Clock)
+	repairs := &followUps{}
+	callbacks := callback.NewService(db.Callbacks(), repairs, notifyAdapter{notifier}, db, events, cfg.Clock)
 	dir := &orderDirectory{db: db}
 	inquiries := inquiry.NewService(db.Inquiries(), inquiryStaff{db}, db, events, cfg.Clock)
 	orders := workorder.NewService(db.WorkOrders(), dir, &unitWork{db.Custody()}, callbacks, inquiries, notifyAdapter{notifier}, db, events, cfg.Clock, cfg.SLA)
@@ -134,6 +135,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	// asks them for warranties and bill totals: its directory learns of them
 	// once they exist.
 	dir.custody, dir.billing = units, bills
+	repairs.orders = orders
 	photos := newPhotos(db, blobs, orders, cfg.Clock)
 	idem := db.Idempotency()
 	reg := jobs.NewRegistration()

@@ -51,6 +51,15 @@ func (d *orderDirectory) VehiclesOfCustomer(ctx context.Context, customerID uuid
 	return d.db.Vehicles().OfCustomer(ctx, customerID, ids)
 }
 
+// CustomerContact implements workorder.Directory.
+func (d *orderDirectory) CustomerContact(ctx context.Context, id uuid.UUID) (workorder.Contact, error) {
+	c, err := d.db.Customers().ByID(ctx, id)
+	if err != nil {
+		return workorder.Contact{}, err
+	}
+	return workorder.Contact{Name: c.ContactName, Phone: c.Phone, Address: c.Address}, nil
+}
+
 // Technician implements workorder.Directory.
 func (d *orderDirectory) Technician(ctx context.Context, id uuid.UUID) (workorder.Technician, error) {
 	return d.db.Users().Technician(ctx, id)
