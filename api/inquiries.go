@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -93,7 +94,11 @@ func (s *Server) ListInquiries(ctx context.Context, req gen.ListInquiriesRequest
 
 // TakeInquiry gives an inquiry nobody owns to the staff member who takes it.
 func (s *Server) TakeInquiry(ctx context.Context, req gen.TakeInquiryRequestObject) (gen.TakeInquiryResponseObject, error) {
-	if _, err := s.cfg.Inquiries.Take(ctx, req.Id); err != nil {
+	var replyDueAt *time.Time
+	if req.Body != nil {
+		replyDueAt = req.Body.ReplyDueAt
+	}
+	if _, err := s.cfg.Inquiries.Take(ctx, req.Id, replyDueAt); err != nil {
 		return nil, err
 	}
 	dto, err := s.inquiryWithTimeline(ctx, req.Id)

@@ -14,6 +14,7 @@ type inquiryOut struct {
 	ID          uuid.UUID  `json:"id"`
 	Status      string     `json:"status"`
 	Overdue     bool       `json:"overdue"`
+	ReplyDueAt  *time.Time `json:"reply_due_at"`
 	OwnerID     *uuid.UUID `json:"owner_id"`
 	TakenBy     *uuid.UUID `json:"taken_by"`
 	CustomerID  *uuid.UUID `json:"customer_id"`
@@ -267,6 +268,51 @@ func TestInquiry_ConcurrentTakesGiveOneOwner(t *testing.T) {
 		e.do(t, req{method: "GET", path: "/v1/inquiries/" + q.ID.String(), token: e.admin}).expect(t, 200).decode(t, &got)
 		if len(winners) != 1 || !isID(got.OwnerID, winners[0]) || len(got.Events) != 2 {
 			t.Fatalf("statuses %v, winners %v, inquiry %+v: want one owner", statuses, winners, got)
+		}
+	})
+}
+
+// Taking a portal question may agree a reply time with the customer; from
+// then on it goes overdue like any other. The time must be in the future,
+// and a second take by the owner changes nothing, whatever it says.
+func TestInquiry_TakeAgreesAReplyTimeAndTheInquiryGoesOverdue(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		id := e.queuedInquiry(t, f.custUser)
+		path := "/v1/inquiries/" + id.String()
+		read := func() inquiryOut {
+			t.Helper()
+			var q inquiryOut
+			e.do(t, req{method: "GET", path: path, token: f.dispatcher.Token}).expect(t, 200).decode(t, &q)
+			return q
+		}
+		before := read()
+		past := e.clock.Now().Add(-time.Minute).Format(time.RFC3339)
+		e.do(t, req{method: "POST", path: path + "/take", token: f.dispatcher.Token, body: map[string]any{"reply_due_at": past}}).
+			expect(t, 422).problem(t).expectField(t, "reply_due_at")
+		e.do(t, req{method: "POST", path: path + "/take", token: f.dispatcher.Token, body: map[string]any{"reply_due_at": "tomorrow"}}).expect(t, 400)
+		if after := read(); after.OwnerID != nil || len(after.Events) != len(before.Events) {
+			t.Fatalf("a refused take changed the inquiry: %+v", after)
+		}
+
+		due := e.clock.Now().Add(10 * time.Minute).UTC().Truncate(time.Second)
+		var taken inquiryOut
+		e.do(t, req{method: "POST", path: path + "/take", token: f.dispatcher.Token, body: map[string]any{"reply_due_at": due.Format(time.RFC3339)}}).
+			expect(t, 200).decode(t, &taken)
+		if taken.ReplyDueAt == nil || !taken.ReplyDueAt.Equal(due) || taken.Overdue || !isID(taken.OwnerID, f.dispatcher.ID) {
+			t.Fatalf("taken with a reply time: %+v", taken)
+		}
+		later := due.Add(time.Hour).Format(time.RFC3339)
+		e.do(t, req{method: "POST", path: path + "/take", token: f.dispatcher.Token, body: map[string]any{"reply_due_at": later}}).expect(t, 200)
+		if again := read(); !again.ReplyDueAt.Equal(due) {
+			t.Fatalf("taking one's own inquiry again moved its reply time to %v", again.ReplyDueAt)
+		}
+
+		e.clock.Advance(11 * time.Minute) // within the access tokens' 15 minutes
+		var overdue struct{ Items []inquiryOut }
+		e.do(t, req{method: "GET", path: "/v1/inquiries?overdue=true", token: f.manager.Token}).expect(t, 200).decode(t, &overdue)
+		if len(overdue.Items) != 1 || overdue.Items[0].ID != id || !overdue.Items[0].Overdue {
+			t.Fatalf("overdue inquiries %+v, want the one taken with a reply time", overdue.Items)
 		}
 	})
 }

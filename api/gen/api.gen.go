@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -1395,6 +1397,11 @@ type InquiryPage struct {
 
 // InquiryStatus defines model for InquiryStatus.
 type InquiryStatus string
+
+// InquiryTake defines model for InquiryTake.
+type InquiryTake struct {
+	ReplyDueAt *Timestamp `json:"reply_due_at,omitempty"`
+}
 
 // Installation defines model for Installation.
 type Installation struct {
@@ -2926,6 +2933,9 @@ type AnswerInquiryJSONRequestBody = InquiryAnswer
 
 // HandOverInquiryJSONRequestBody defines body for HandOverInquiry for application/json ContentType.
 type HandOverInquiryJSONRequestBody = InquiryHandover
+
+// TakeInquiryJSONRequestBody defines body for TakeInquiry for application/json ContentType.
+type TakeInquiryJSONRequestBody = InquiryTake
 
 // InquiryToWorkOrderJSONRequestBody defines body for InquiryToWorkOrder for application/json ContentType.
 type InquiryToWorkOrderJSONRequestBody = WorkOrderCreate
@@ -9619,6 +9629,7 @@ func (response HandOverInquiry500ApplicationProblemPlusJSONResponse) VisitHandOv
 type TakeInquiryRequestObject struct {
 	Id     Id `json:"id"`
 	Params TakeInquiryParams
+	Body   *TakeInquiryJSONRequestBody
 }
 
 type TakeInquiryResponseObject interface {
@@ -9718,6 +9729,38 @@ func (response TakeInquiry409ApplicationProblemPlusJSONResponse) VisitTakeInquir
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeInquiry415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response TakeInquiry415ApplicationProblemPlusJSONResponse) VisitTakeInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TakeInquiry422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response TakeInquiry422ApplicationProblemPlusJSONResponse) VisitTakeInquiryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -20166,6 +20209,32 @@ func (sh *strictHandler) TakeInquiry(ctx echo.Context, id Id, params TakeInquiry
 
 	request.Id = id
 	request.Params = params
+
+	var body TakeInquiryJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.TakeInquiry(ctx.Request().Context(), request.(TakeInquiryRequestObject))

@@ -245,7 +245,7 @@ func take(q *Inquiry, actor uuid.UUID) event {
 // Take gives an open inquiry that nobody owns to the staff member who takes
 // it first. Taking one already yours changes nothing; one owned by someone
 // else is a conflict (ask for a handover).
-func (s *Service) Take(ctx context.Context, id uuid.UUID) (Inquiry, error) {
+func (s *Service) Take(ctx context.Context, id uuid.UUID, replyDueAt *time.Time) (Inquiry, error) {
 	var out Inquiry
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		actor, q, err := s.visible(ctx, id)
@@ -265,6 +265,13 @@ func (s *Service) Take(ctx context.Context, id uuid.UUID) (Inquiry, error) {
 			return domain.Conflict("the inquiry is owned by %s already; ask for a handover", q.OwnerID)
 		}
 		q.UpdatedAt = s.clock.Now()
+		if replyDueAt != nil {
+			if !replyDueAt.After(q.UpdatedAt) {
+				return domain.Invalid("reply_due_at", "must be in the future")
+			}
+			due := replyDueAt.UTC()
+			q.ReplyDueAt = &due
+		}
 		e := take(&q, actor.UserID)
 		if err := s.save(ctx, &q, actor.UserID, e); err != nil {
 			return err
