@@ -388,14 +388,15 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit)
 // Transition performs a lifecycle action, if the rule that lists the
 // actor's allowed actions admits it.
 func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c Command) (View, error) {
+	work := &changeWork{}
 	allowed := func(ctx context.Context, actor domain.Actor, o Order) error {
-		f, err := s.facts(ctx, o)
+		f, err := work.facts(ctx, s, o)
 		if err != nil {
 			return err
 		}
 		return judge(actor, o, f, c)
 	}
-	return s.changeView(ctx, id, version, allowed, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
+	return s.changeViewOf(ctx, id, version, work, allowed, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
 		if c.Action == Assign && c.Contractor == nil || c.Action == Reopen && c.TechnicianID != uuid.Nil {
 			if err := s.checkTechnician(ctx, c.TechnicianID); err != nil {
 				return "", nil, err
@@ -520,11 +521,19 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, version *int, allowe
 // changeView is change, the order shown as the actor sees it after.
 func (s *Service) changeView(ctx context.Context, id uuid.UUID, version *int, allowed func(ctx context.Context, actor domain.Actor, o Order) error,
 	fn func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error)) (View, error) {
+	return s.changeViewOf(ctx, id, version, &changeWork{}, allowed, fn)
+}
+
+// changeViewOf is changeView showing the order from the unit work that
+// allowed read through work.
+func (s *Service) changeViewOf(ctx context.Context, id uuid.UUID, version *int, work *changeWork,
+	allowed func(ctx context.Context, actor domain.Actor, o Order) error,
+	fn func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error)) (View, error) {
 	o, err := s.change(ctx, id, version, allowed, fn)
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(ctx, o)
+	return work.view(ctx, s, o)
 }
 
 // GiveFeedback records the customer's rating of completed work, once. Only a
