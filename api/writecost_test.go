@@ -53,3 +53,19 @@ func TestTransition_ReadsTheOrdersUnitWorkOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestApprove_WarrantyReadsTheTerminalOnly(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		if e.footing != "postgres" {
+			t.Skip("counts statements in pg_stat_statements")
+		}
+		c := e.newWOCast(t)
+		o := e.woDrive(t, c, woRequested)
+		// The warranty at approval is the installed terminal's; the SIM's
+		// row has nothing to add.
+		n := e.statementsLike(t, "%sims%", func() { e.woStep(t, c.manager.Token, o, "approve", nil) })
+		if n != 0 {
+			t.Fatalf("approve ran %d statements on SIMs, want 0", n)
+		}
+	})
+}

@@ -106,16 +106,17 @@ func (s Directory) OpenOrderCounts(ctx context.Context) (map[uuid.UUID]int, erro
 
 // Warranty is the warranty on day of the terminal installed on a vehicle.
 func (s Directory) Warranty(ctx context.Context, vehicleID uuid.UUID, day time.Time) (workorder.WarrantySnapshot, error) {
-	c := s.db.Custody()
-	termID, _, err := c.InstalledOn(ctx, vehicleID)
-	if err != nil || termID == uuid.Nil {
-		return workorder.WarrantySnapshot{}, err
+	// The installed terminal in one read (not its id, then its row, and
+	// never the SIM): approving a repair runs this.
+	var rows []terminalRow
+	if err := s.db.conn(ctx).Where("vehicle_id = ? AND status = 'installed'", vehicleID).Limit(1).Find(&rows).Error; err != nil {
+		return workorder.WarrantySnapshot{}, fmt.Errorf("terminal on vehicle: %w", err)
 	}
-	t, err := c.Terminal(ctx, termID)
-	if err != nil {
-		return workorder.WarrantySnapshot{}, err
+	if len(rows) == 0 {
+		return workorder.WarrantySnapshot{}, nil
 	}
-	m, err := c.Model(ctx, t.ModelID)
+	t := rows[0].domain()
+	m, err := s.db.Custody().Model(ctx, t.ModelID)
 	if err != nil {
 		return workorder.WarrantySnapshot{}, err
 	}
