@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long each constant-rate scenario runs")
 	fs.BoolVar(&o.skipSeed, "skip-seed", false, "reuse an already seeded database")
 	fs.IntVar(&o.boardPages, "board-samples", 200, "requests per dispatch-board page measured")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write CPU profiles of the max-throughput GET scenarios here (the floor's with .bare appended)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write CPU profiles of the max-throughput GET scenarios here (the floor's with .bare appended), and of the write ceilings with .<step>.<service|floor>")
 	fs.StringVar(&o.scenarios, "scenarios", "get,board,history,photos,writes,ceilings,costs",
 		"which scenarios to run, comma-separated: writes is at the write rate, ceilings closed loop against the write floor, costs counts statements")
 	fs.IntVar(&o.costN, "cost-requests", 100, "requests per write step whose statements the costs scenario counts")

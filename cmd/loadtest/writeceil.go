@@ -147,7 +147,7 @@ func (f *fixture) writeCeilings(ctx context.Context, o options) ([]ceiling, erro
 			if side == "floor" {
 				base = f.bareURL
 			}
-			r, cpu, err := f.profiled(ctx, side, func() result {
+			r, cpu, err := f.profiled(ctx, side, profilePath(o, "create", side), func() result {
 				return closedLoop(ctx, "create", ceilingWorkers, d, func(int) error {
 					w, err := f.create(base)
 					if err == nil {
@@ -188,7 +188,7 @@ func (f *fixture) writeCeilings(ctx context.Context, o options) ([]ceiling, erro
 					base = f.bareURL
 				}
 				share := shares[round*len(sides)+i]
-				r, cpu, err := f.profiled(ctx, side, func() result {
+				r, cpu, err := f.profiled(ctx, side, profilePath(o, s.action, side), func() result {
 					return closedLoop(ctx, s.action, ceilingWorkers, d, func(int) error {
 						w, ok := share.take()
 						if !ok {
@@ -242,9 +242,19 @@ func meanCost(cs []cpuCost, rs []result) cpuCost {
 	return out
 }
 
+// profilePath is where the CPU profile of a write step's ceiling goes
+// (the last round's), or "" for none.
+func profilePath(o options, step, side string) string {
+	if o.cpuProfile == "" {
+		return ""
+	}
+	return o.cpuProfile + "." + step + "." + side
+}
+
 // profiled runs fn under a CPU profile and reports the CPU per request of
-// the server labelled side, and of PostgreSQL meanwhile.
-func (f *fixture) profiled(ctx context.Context, side string, fn func() result) (result, cpuCost, error) {
+// the server labelled side, and of PostgreSQL meanwhile. The profile is
+// kept at path unless that is "".
+func (f *fixture) profiled(ctx context.Context, side, path string, fn func() result) (result, cpuCost, error) {
 	var buf bytes.Buffer
 	if err := pprof.StartCPUProfile(&buf); err != nil {
 		return result{}, cpuCost{}, err
@@ -253,6 +263,11 @@ func (f *fixture) profiled(ctx context.Context, side string, fn func() result) (
 	r := fn()
 	db1 := f.postgresCPU(ctx)
 	pprof.StopCPUProfile()
+	if path != "" {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			return r, cpuCost{}, err
+		}
+	}
 	if r.count == 0 {
 		return r, cpuCost{}, nil
 	}
