@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,9 +24,14 @@ var _ workorder.Directory = Directory{}
 // Directory returns the cross-aggregate lookups.
 func (db *DB) Directory() Directory { return Directory{db} }
 
-// CustomerExists reports whether a customer exists.
+// CustomerExists reports whether a customer exists. Every create asks, so
+// the statement is written by hand.
 func (s Directory) CustomerExists(ctx context.Context, id uuid.UUID) (bool, error) {
-	return s.db.Customers().CustomerExists(ctx, id)
+	var n int64
+	if err := s.db.sqlConn(ctx).QueryRowContext(ctx, "SELECT count(*) FROM customers WHERE id = $1", id).Scan(&n); err != nil {
+		return false, fmt.Errorf("check customer: %w", err)
+	}
+	return n > 0, nil
 }
 
 // VehiclesOfCustomer reports whether every id is one of the customer's vehicles.
@@ -33,8 +39,14 @@ func (s Directory) VehiclesOfCustomer(ctx context.Context, customerID uuid.UUID,
 	if len(ids) == 0 {
 		return true, nil
 	}
+	args := make([]any, 0, len(ids)+1)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	args = append(args, customerID)
 	var n int64
-	err := s.db.conn(ctx).Model(&vehicleRow{}).Where("customer_id = ? AND id IN ?", customerID, ids).Count(&n).Error
+	err := s.db.sqlConn(ctx).QueryRowContext(ctx, "SELECT count(*) FROM vehicles WHERE id IN ("+placeholders(len(ids))+") AND customer_id = $"+
+		strconv.Itoa(len(args)), args...).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("check vehicles: %w", err)
 	}
