@@ -69,3 +69,21 @@ func TestApprove_WarrantyReadsTheTerminalOnly(t *testing.T) {
 		}
 	})
 }
+
+func TestAssign_ReadsTheTechnicianOnce(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		if e.footing != "postgres" {
+			t.Skip("counts statements in pg_stat_statements")
+		}
+		c := e.newWOCast(t)
+		o := e.woDrive(t, c, woApproved)
+		// The technician checked for the assignment is the one the
+		// customer is told of.
+		n := e.statementsLike(t, "%u.display_name%", func() {
+			e.woStep(t, c.dispatcher.Token, o, "assign", map[string]any{"technician_id": c.tech.ID})
+		})
+		if n != 1 {
+			t.Fatalf("assign read the technician %d times, want 1", n)
+		}
+	})
+}

@@ -397,10 +397,13 @@ func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c 
 		return judge(actor, o, f, c)
 	}
 	return s.changeViewOf(ctx, id, version, work, allowed, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
+		var tech *Technician // the one checked, which the customer is told of
 		if c.Action == Assign && c.Contractor == nil || c.Action == Reopen && c.TechnicianID != uuid.Nil {
-			if err := s.checkTechnician(ctx, c.TechnicianID); err != nil {
+			t, err := s.checkTechnician(ctx, c.TechnicianID)
+			if err != nil {
 				return "", nil, err
 			}
+			tech = &t
 		}
 		switch {
 		case c.Action == Approve && o.Type == Repair && len(o.VehicleIDs) == 1:
@@ -427,25 +430,25 @@ func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c 
 				return "", nil, err
 			}
 		}
-		if err := s.tell(ctx, *o, c); err != nil {
+		if err := s.tell(ctx, *o, c, tech); err != nil {
 			return "", nil, err
 		}
 		return "work_order." + string(c.Action), data, nil
 	})
 }
 
-func (s *Service) checkTechnician(ctx context.Context, id uuid.UUID) error {
+func (s *Service) checkTechnician(ctx context.Context, id uuid.UUID) (Technician, error) {
 	if id == uuid.Nil {
-		return domain.Invalid("technician_id", "is required")
+		return Technician{}, domain.Invalid("technician_id", "is required")
 	}
 	t, err := s.dir.Technician(ctx, id)
 	if err != nil || !t.Enabled {
 		if err == nil || domain.KindOf(err) == domain.KindNotFound {
-			return domain.Invalid("technician_id", "not an enabled technician")
+			return Technician{}, domain.Invalid("technician_id", "not an enabled technician")
 		}
-		return err
+		return Technician{}, err
 	}
-	return nil
+	return t, nil
 }
 
 // stateConflict is the 409 naming the current state and what the caller
@@ -598,8 +601,9 @@ func (s *Service) GiveFeedback(ctx context.Context, id uuid.UUID, rating int, co
 var notified = map[Action]string{Approve: "work_order.approved", Assign: "work_order.assigned", Depart: "work_order.departed",
 	Arrive: "work_order.arrived", Complete: "work_order.completed"}
 
-// tell queues the customer's notification of an action, in its transaction.
-func (s *Service) tell(ctx context.Context, o Order, c Command) error {
+// tell queues the customer's notification of an action, in its
+// transaction. tech is the technician the action checked, if any.
+func (s *Service) tell(ctx context.Context, o Order, c Command, tech *Technician) error {
 	topic, ok := notified[c.Action]
 	if !ok {
 		return nil
@@ -610,11 +614,14 @@ func (s *Service) tell(ctx context.Context, o Order, c Command) error {
 		if o.Contractor != nil {
 			data["technician_name"], data["technician_phone"] = o.Contractor.Name, o.Contractor.Phone
 		} else {
-			t, err := s.dir.Technician(ctx, o.TechnicianID)
-			if err != nil {
-				return err
+			if tech == nil || tech.ID != o.TechnicianID {
+				t, err := s.dir.Technician(ctx, o.TechnicianID)
+				if err != nil {
+					return err
+				}
+				tech = &t
 			}
-			data["technician_name"], data["technician_phone"] = t.DisplayName, t.Phone
+			data["technician_name"], data["technician_phone"] = tech.DisplayName, tech.Phone
 		}
 	case Depart:
 		if c.ETA != nil {
