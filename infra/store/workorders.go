@@ -283,7 +283,11 @@ func (s WorkOrders) Update(ctx context.Context, o workorder.Order, prevVersion i
 	if err != nil {
 		return fmt.Errorf("update work order: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("update work order: %w", err)
+	}
+	if n != 1 {
 		return &domain.Error{Kind: domain.KindPreconditionFailed, Detail: "the order changed meanwhile; fetch it again"}
 	}
 	return nil
