@@ -32,10 +32,12 @@ const (
 var replayedHeaders = []string{echo.HeaderContentType, "ETag", "Location"}
 
 // idempotent makes an authenticated POST with an Idempotency-Key run once.
-// The key is claimed in the database first, so a concurrent retry on any
-// instance sees it; the work then runs in one transaction with the
-// recording of its response, and the response is sent only after that
-// commits. A failed request releases the key, so a retry runs again.
+// The key is claimed in the transaction that does the work and records its
+// response, so a request costs one commit, and the response is sent only
+// after it. A concurrent retry, on any instance, inserts the same key and
+// waits on the database until the first commits (and then replays it) or
+// rolls back (and then runs itself). A failed request leaves no key behind,
+// so a retry runs again, and neither does a process that dies mid-request.
 func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -54,24 +56,31 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		rec := idempotency.Record{UserID: actor.UserID, Key: key, Method: req.Method, Path: req.URL.Path,
 			RequestHash: hex.EncodeToString(sum[:]), CreatedAt: now, ExpiresAt: now.Add(idempotencyTTL)}
 
-		held, claimed, err := s.cfg.Idempotency.Claim(req.Context(), rec)
-		if err != nil {
+		err = s.runOnce(c, next, rec, true)
+		var h heldKey
+		if !errors.As(err, &h) {
 			return err
 		}
-		if !claimed {
-			if held.RequestHash != rec.RequestHash {
-				return domain.Invalid("Idempotency-Key", "was used for another request; use a new key")
-			}
-			if held, err = s.awaitFirst(req.Context(), held, now); err != nil {
-				return err
-			}
-			if held.State == idempotency.Done {
-				return replay(c, held)
-			}
+		held := h.rec
+		if held.RequestHash != rec.RequestHash {
+			return domain.Invalid("Idempotency-Key", "was used for another request; use a new key")
 		}
-		return s.runOnce(c, next, rec)
+		// A key committed in progress was claimed on its own, by an
+		// instance of an earlier release: wait for it, or take it over.
+		if held, err = s.awaitFirst(req.Context(), held, now); err != nil {
+			return err
+		}
+		if held.State == idempotency.Done {
+			return replay(c, held)
+		}
+		return s.runOnce(c, next, rec, false)
 	}
 }
+
+// heldKey is the answer of a claim that found the key held.
+type heldKey struct{ rec idempotency.Record }
+
+func (heldKey) Error() string { return "idempotency key held" }
 
 // awaitFirst waits for the first request with the key to finish. A first
 // request that has been running too long is presumed dead, and this one
@@ -101,14 +110,25 @@ func (s *Server) awaitFirst(ctx context.Context, held idempotency.Record, now ti
 	return held, nil
 }
 
-// runOnce runs the handler in a transaction that also records its response.
-func (s *Server) runOnce(c echo.Context, next echo.HandlerFunc, rec idempotency.Record) error {
+// runOnce runs the handler in a transaction that also records its
+// response, and claims the key first in that transaction when claim is
+// set; otherwise the key was taken over, and a failure releases it.
+func (s *Server) runOnce(c echo.Context, next echo.HandlerFunc, rec idempotency.Record, claim bool) error {
 	res := c.Response()
 	real := res.Writer
 	buf := &bufferedWriter{header: real.Header()}
 	res.Writer = buf
 	ctx := c.Request().Context()
 	err := s.cfg.Tx.InTx(ctx, func(txctx context.Context) error {
+		if claim {
+			held, claimed, err := s.cfg.Idempotency.Claim(txctx, rec)
+			if err != nil {
+				return err
+			}
+			if !claimed {
+				return heldKey{held}
+			}
+		}
 		c.SetRequest(c.Request().WithContext(txctx))
 		defer c.SetRequest(c.Request().WithContext(ctx))
 		if err := next(c); err != nil {
@@ -128,8 +148,10 @@ func (s *Server) runOnce(c echo.Context, next echo.HandlerFunc, rec idempotency.
 	})
 	res.Writer = real
 	if err != nil {
-		if rerr := s.cfg.Idempotency.Release(context.WithoutCancel(ctx), rec.UserID, rec.Key); rerr != nil {
-			loggerFrom(ctx).Error("release idempotency key", "error", rerr.Error())
+		if !claim {
+			if rerr := s.cfg.Idempotency.Release(context.WithoutCancel(ctx), rec.UserID, rec.Key); rerr != nil {
+				loggerFrom(ctx).Error("release idempotency key", "error", rerr.Error())
+			}
 		}
 		if errors.Is(err, errNotRecorded) {
 			return buf.flush(real, res.Status)

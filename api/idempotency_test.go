@@ -349,6 +349,59 @@ func TestIdempotency_RetryWhileTheFirstRuns(t *testing.T) {
 	})
 }
 
+func TestIdempotency_TheClaimCommitsWithTheWork(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		if e.footing != "postgres" {
+			t.Skip("SQLite runs one writer at a time: a request can't be seen halfway")
+		}
+		ctx := context.Background()
+		f := e.newFleet(t)
+		e.do(t, req{method: "POST", path: "/v1/work-orders", token: f.dispatcher.Token, body: mustJSON(t, repairBody(f, "low"))}).expect(t, 201)
+		// Hold the sync counter, which every create takes, so that the next
+		// create stops halfway through its transaction.
+		db := e.app.DB.SQL()
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, "SELECT value FROM counters WHERE name = 'work_order_change_seq' FOR UPDATE"); err != nil {
+			t.Fatal(err)
+		}
+		answer := e.sendLater(t, createWithKey(f.dispatcher.Token, "halfway", mustJSON(t, repairBody(f, "normal"))))
+		deadline := time.Now().Add(10 * time.Second)
+		for waiting := 0; waiting == 0; {
+			if time.Now().After(deadline) {
+				t.Fatal("the create never waited on the counter")
+			}
+			if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		keys := func() int {
+			var n int
+			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM idempotency_keys WHERE key = 'halfway'").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// Halfway, nothing of the request is committed, its claim included:
+		// the claim costs no commit of its own, and a crash leaves no key.
+		if n := keys(); n != 0 {
+			t.Fatalf("%d committed claims halfway through the request, want 0", n)
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		answer().expect(t, 201)
+		if n := keys(); n != 1 {
+			t.Fatalf("%d recorded keys after the request, want 1", n)
+		}
+	})
+}
+
 // waitForJob waits for the job to complete, failing on its failure or after 20 s.
 func waitForJob(t *testing.T, events <-chan *river.Event, id int64) {
 	t.Helper()

@@ -16,7 +16,9 @@ effective_cache_size = 8GB
 work_mem = 16MB
 maintenance_work_mem = 1GB
 max_wal_size = 8GB
-checkpoint_timeout = 30min"
+checkpoint_timeout = 30min
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = top"
 # shellcheck source=scripts/services.sh
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 

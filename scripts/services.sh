@@ -18,9 +18,11 @@ S3_ACCESS_KEY=fieldwork-test
 S3_SECRET_KEY=fieldwork-test-secret
 START_TIMEOUT=60 # seconds each service gets to answer
 # Tests trade durability for speed; the load test sets durable settings.
+# pg_stat_statements lets tests count the statements a request runs.
 PG_SETTINGS="${PG_SETTINGS:-fsync = off
 synchronous_commit = off
-full_page_writes = off}"
+full_page_writes = off
+shared_preload_libraries = 'pg_stat_statements'}"
 
 tmp_dirs=()
 pg_bin=""

@@ -79,6 +79,7 @@ func newBare(pool *pgxpool.Pool, secret []byte) (*echo.Echo, error) {
 		c.Response().Header().Set("ETag", `"`+jsonString(order["version"])+`"`)
 		return c.JSON(http.StatusOK, order)
 	})
+	addBareWrites(e, pool, secret)
 	return e, nil
 }
 

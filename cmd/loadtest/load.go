@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -120,7 +121,11 @@ func constantRate(ctx context.Context, name string, rate, n int, do func(i int) 
 	return summarize(name, lat, int(failed.Load()), time.Since(start))
 }
 
-// closedLoop runs workers back to back for d: the throughput ceiling.
+// errExhausted tells closedLoop's worker that there is no more work.
+var errExhausted = errors.New("no more work")
+
+// closedLoop runs workers back to back for d, or until do runs out of work:
+// the throughput ceiling.
 func closedLoop(ctx context.Context, name string, workers int, d time.Duration, do func(i int) error) result {
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -135,6 +140,9 @@ func closedLoop(ctx context.Context, name string, workers int, d time.Duration, 
 			for time.Since(start) < d && ctx.Err() == nil {
 				t := time.Now()
 				if err := do(int(n.Add(1))); err != nil {
+					if errors.Is(err, errExhausted) {
+						return
+					}
 					failed.Add(1)
 					continue
 				}
@@ -257,63 +265,19 @@ func (f *fixture) board(ctx context.Context, o options) (first, last result, pag
 // lifecycle, one action at a time, at the same rate.
 func (f *fixture) writes(ctx context.Context, o options) ([]result, error) {
 	n := o.writeRate * int(o.duration.Seconds())
-	type order struct {
-		id      uuid.UUID
-		version int
-	}
 	orders := make([]order, n)
 	var out []result
-	create := func(i int) error {
-		c := f.customers[rand.IntN(len(f.customers))]
-		body := map[string]any{"type": "repair", "customer_id": c, "vehicle_id": f.vehicles[c][0], "priority": "high",
-			"site": map[string]any{"address": "Nanshan", "lat": 22.53, "lng": 113.93}, "description": "no signal"}
-		st, raw, _, err := call("POST", f.appURL+"/v1/work-orders", f.manager, body, map[string]string{"Idempotency-Key": uuid.NewString()})
-		if err != nil {
-			return err
-		}
-		if err := expect(st, 201, raw); err != nil {
-			return err
-		}
-		var w struct {
-			ID      uuid.UUID `json:"id"`
-			Version int       `json:"version"`
-		}
-		if err := json.Unmarshal(raw, &w); err != nil {
-			return err
-		}
-		orders[i] = order{w.ID, w.Version}
-		return nil
-	}
-	out = append(out, constantRate(ctx, "create", o.writeRate, n, create))
-	techID := f.techOfToken()
-	steps := []struct {
-		action, token string
-		body          any
-	}{
-		{"approve", f.manager, nil},
-		{"assign", f.dispatch, map[string]any{"technician_id": techID}},
-		{"accept", f.tech, nil},
-		{"depart", f.tech, map[string]any{"checklist": map[string]bool{"details_verified": true, "tools_ready": true, "parts_ready": true}}},
-		{"arrive", f.tech, map[string]any{"lat": 22.531, "lng": 113.931}},
-		{"complete", f.tech, map[string]any{"resolution": "reseated the SIM"}},
-		{"close", f.dispatch, nil},
-	}
-	for _, s := range steps {
+	out = append(out, constantRate(ctx, "create", o.writeRate, n, func(i int) error {
+		w, err := f.create(f.appURL)
+		orders[i] = w
+		return err
+	}))
+	for _, s := range f.writeSteps() {
 		out = append(out, constantRate(ctx, s.action, o.writeRate, n, func(i int) error {
-			w := &orders[i]
-			if w.id == uuid.Nil {
+			if orders[i].id == uuid.Nil {
 				return fmt.Errorf("order %d was not created", i)
 			}
-			st, raw, _, err := call("POST", f.appURL+"/v1/work-orders/"+w.id.String()+"/"+s.action, s.token, s.body,
-				map[string]string{"If-Match": fmt.Sprintf(`"%d"`, w.version), "Idempotency-Key": uuid.NewString()})
-			if err != nil {
-				return err
-			}
-			if err := expect(st, 200, raw); err != nil {
-				return err
-			}
-			w.version++
-			return nil
+			return f.transition(f.appURL, s, &orders[i])
 		}))
 	}
 	for _, r := range out {

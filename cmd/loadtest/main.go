@@ -43,6 +43,8 @@ type options struct {
 	boardPages  int
 	cpuProfile  string
 	scenarios   string
+	costN       int
+	statements  bool
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -57,8 +59,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long each constant-rate scenario runs")
 	fs.BoolVar(&o.skipSeed, "skip-seed", false, "reuse an already seeded database")
 	fs.IntVar(&o.boardPages, "board-samples", 200, "requests per dispatch-board page measured")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write CPU profiles of the max-throughput GET scenarios here (the floor's with .bare appended)")
-	fs.StringVar(&o.scenarios, "scenarios", "get,board,history,photos,writes", "which scenarios to run, comma-separated")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write CPU profiles of the max-throughput GET scenarios here (the floor's with .bare appended), and of the write ceilings with .<step>.<service|floor>")
+	fs.StringVar(&o.scenarios, "scenarios", "get,board,history,photos,writes,ceilings,costs",
+		"which scenarios to run, comma-separated: writes is at the write rate, ceilings closed loop against the write floor, costs counts statements")
+	fs.IntVar(&o.costN, "cost-requests", 100, "requests per write step whose statements the costs scenario counts")
+	fs.BoolVar(&o.statements, "statements", false, "list each write step's statements in the report")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -106,6 +111,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if wanted("writes") {
 		say("scenario: create and transitions at %d req/s", o.writeRate)
 		if r.writes, err = fixture.writes(ctx, o); err != nil {
+			return err
+		}
+	}
+	if wanted("ceilings") {
+		say("scenario: write ceilings, closed loop, %d clients, fieldwork vs bare echo+pgx", ceilingWorkers)
+		if r.ceilings, err = fixture.writeCeilings(ctx, o); err != nil {
+			return err
+		}
+	}
+	if wanted("costs") {
+		say("scenario: statements per write, %d requests a step", o.costN)
+		if r.costs, err = fixture.writeCosts(ctx, o.costN); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -14,6 +15,8 @@ type report struct {
 	boardFirst, boardLast result
 	boardPages            int
 	writes                []result
+	ceilings              []ceiling
+	costs                 []cost
 	history               result
 	presign, complete     result
 	photoStore            string
@@ -64,6 +67,61 @@ func (r report) write(w io.Writer) {
 		fmt.Fprintf(w, "\n### Create and transitions at %d req/s\n\n%s", r.opts.writeRate, header)
 		for _, x := range r.writes {
 			row(w, x)
+		}
+	}
+	if len(r.ceilings) > 0 {
+		r.writeCeilings(w)
+	}
+	if len(r.costs) > 0 {
+		r.writeCosts(w)
+	}
+}
+
+// writeCeilings reports each write step's ceiling against its floor's.
+func (r report) writeCeilings(w io.Writer) {
+	fmt.Fprintf(w, "\n### Write ceilings, closed loop, %d clients (4 alternating rounds)\n\n", ceilingWorkers)
+	fmt.Fprintf(w, "| step | fieldwork req/s | p99 ms | floor | floor req/s | p99 ms | ratio | CPU ms/req fieldwork (server, PostgreSQL) | floor |\n")
+	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|\n")
+	floors := map[string]ceiling{}
+	for _, c := range r.ceilings {
+		if c.bare.count > 0 {
+			floors[c.step] = c
+		}
+	}
+	for _, c := range r.ceilings {
+		f := floors[c.floorOf]
+		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %.0f | %s | **%.2f** | %.2f, %.2f | %.2f, %.2f |\n", c.step, c.fw.rps, ms(c.fw.p99), c.floorOf,
+			f.bare.rps, ms(f.bare.p99), c.fw.rps/f.bare.rps, c.fwCPU.app, c.fwCPU.db, f.bareCPU.app, f.bareCPU.db)
+	}
+}
+
+// writeCosts reports the statements each write step runs.
+func (r report) writeCosts(w io.Writer) {
+	fmt.Fprintf(w, "\n### Cost per request (pg_stat_statements, %d requests a step, one at a time)\n\n", r.costs[0].fw.requests)
+	fmt.Fprintf(w, "Statements per request, BEGIN and COMMIT included; each is one round trip. Write transactions are the transaction ids handed out; with synchronous commit each waits for a WAL flush.\n\n")
+	fmt.Fprintf(w, "| step | fieldwork statements | write transactions | floor statements | write transactions |\n|---|---|---|---|---|\n")
+	for _, c := range r.costs {
+		floor := "– | –"
+		if c.bare.requests > 0 {
+			floor = fmt.Sprintf("%.1f | %.1f", c.bare.statements, c.bare.writeTx)
+		}
+		fmt.Fprintf(w, "| %s | %.1f | %.1f | %s |\n", c.step, c.fw.statements, c.fw.writeTx, floor)
+	}
+	if !r.opts.statements {
+		return
+	}
+	for _, c := range r.costs {
+		for _, side := range []struct {
+			name string
+			sc   stmtCost
+		}{{"fieldwork", c.fw}, {"floor", c.bare}} {
+			if side.sc.requests == 0 {
+				continue
+			}
+			fmt.Fprintf(w, "\n#### %s, %s: %.1f statements\n\n| per request | statement |\n|---|---|\n", c.step, side.name, side.sc.statements)
+			for _, l := range side.sc.lines {
+				fmt.Fprintf(w, "| %.2f | `%s` |\n", l.perRequest, strings.ReplaceAll(l.query, "|", "\\|"))
+			}
 		}
 	}
 }

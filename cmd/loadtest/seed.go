@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -104,14 +105,14 @@ func prepare(ctx context.Context, o options, logger *slog.Logger, say func(strin
 	}
 	f.app = a
 	f.stop = append(f.stop, func() { _ = a.Close(context.Background()) })
-	if f.appURL, err = serve(a.HTTP, f); err != nil {
+	if f.appURL, err = serve(a.HTTP, "service", f); err != nil {
 		return nil, err
 	}
 	bare, err := newBare(pool, []byte(jwtSecret))
 	if err != nil {
 		return nil, err
 	}
-	if f.bareURL, err = serve(bare, f); err != nil {
+	if f.bareURL, err = serve(bare, "floor", f); err != nil {
 		return nil, err
 	}
 	if f.tech, err = login(f.appURL, "tech001"); err != nil {
@@ -134,12 +135,18 @@ func prepare(ctx context.Context, o options, logger *slog.Logger, say func(strin
 	return f, nil
 }
 
-func serve(h http.Handler, f *fixture) (string, error) {
+// serve runs h on a loopback port. Its requests carry the CPU profile label
+// side, so the tool can tell the server's CPU from its own.
+func serve(h http.Handler, side string, f *fixture) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	labels := pprof.Labels("side", side)
+	labelled := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pprof.Do(r.Context(), labels, func(ctx context.Context) { h.ServeHTTP(w, r.WithContext(ctx)) })
+	})
+	srv := &http.Server{Handler: labelled, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	f.stop = append(f.stop, func() { _ = srv.Close() })
 	return "http://" + ln.Addr().String(), nil

@@ -38,6 +38,9 @@ type Repository interface {
 	MoveSim(ctx context.Context, s Sim, from SimStatus, fromVehicle uuid.UUID) (bool, error)
 	// InstalledOn finds the units installed on a vehicle; zero ids when none.
 	InstalledOn(ctx context.Context, vehicleID uuid.UUID) (terminalID, simID uuid.UUID, err error)
+	// InstalledTerminal is the terminal installed on a vehicle, in one
+	// read; false when none is.
+	InstalledTerminal(ctx context.Context, vehicleID uuid.UUID) (Terminal, bool, error)
 	InsertAction(ctx context.Context, a Action) error
 	// Actions lists the installations and swaps of orders, oldest first, in one query.
 	Actions(ctx context.Context, orderIDs []uuid.UUID) (map[uuid.UUID][]Action, error)
@@ -299,19 +302,17 @@ func (s *Service) WarrantyOf(ctx context.Context, id uuid.UUID) (Warranty, error
 // a day; terminalID is zero when none is installed. It acts as the system:
 // callers have already checked access to the vehicle.
 func (s *Service) VehicleWarranty(ctx context.Context, vehicleID uuid.UUID, day time.Time) (terminalID uuid.UUID, w Warranty, err error) {
-	terminalID, _, err = s.repo.InstalledOn(ctx, vehicleID)
-	if err != nil || terminalID == uuid.Nil {
-		return uuid.Nil, Warranty{}, err
-	}
-	t, err := s.repo.Terminal(ctx, terminalID)
-	if err != nil {
+	// One read for the terminal, never its id first nor the SIM: approving
+	// a repair runs this.
+	t, ok, err := s.repo.InstalledTerminal(ctx, vehicleID)
+	if err != nil || !ok {
 		return uuid.Nil, Warranty{}, err
 	}
 	m, err := s.repo.Model(ctx, t.ModelID)
 	if err != nil {
 		return uuid.Nil, Warranty{}, err
 	}
-	return terminalID, WarrantyOf(t, m.WarrantyMonths, day), nil
+	return t.ID, WarrantyOf(t, m.WarrantyMonths, day), nil
 }
 
 // unitEvent appends one step of a unit's chain of custody.

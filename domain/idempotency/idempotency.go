@@ -34,10 +34,11 @@ type Record struct {
 	ExpiresAt   time.Time
 }
 
-// Store keeps the ledger. Claim is committed on its own, so that a
-// concurrent retry on any instance sees the key taken; Complete runs in the
-// transaction of the work itself, so the work and its recorded response
-// commit together.
+// Store keeps the ledger. Claim and Complete run in the transaction of the
+// work itself, so the claim, the work and its recorded response commit
+// together; a concurrent retry's Claim, on any instance, waits for that
+// transaction to end. TakeOver and Release serve keys that an earlier
+// release claimed on their own.
 type Store interface {
 	// Claim records rec as in progress unless the key is already held; then
 	// it returns the record that holds it. An expired record is replaced.

@@ -390,18 +390,22 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit)
 // Transition performs a lifecycle action, if the rule that lists the
 // actor's allowed actions admits it.
 func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c Command) (View, error) {
+	work := &changeWork{}
 	allowed := func(ctx context.Context, actor domain.Actor, o Order) error {
-		f, err := s.facts(ctx, o)
+		f, err := work.facts(ctx, s, o)
 		if err != nil {
 			return err
 		}
 		return judge(actor, o, f, c)
 	}
-	return s.changeView(ctx, id, version, allowed, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
+	return s.changeViewOf(ctx, id, version, work, allowed, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
+		var tech *Technician // the one checked, which the customer is told of
 		if c.Action == Assign && c.Contractor == nil || c.Action == Reopen && c.TechnicianID != uuid.Nil {
-			if err := s.checkTechnician(ctx, c.TechnicianID); err != nil {
+			t, err := s.checkTechnician(ctx, c.TechnicianID)
+			if err != nil {
 				return "", nil, err
 			}
+			tech = &t
 		}
 		switch {
 		case c.Action == Approve && o.Type == Repair && len(o.VehicleIDs) == 1:
@@ -428,25 +432,25 @@ func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c 
 				return "", nil, err
 			}
 		}
-		if err := s.tell(ctx, *o, c); err != nil {
+		if err := s.tell(ctx, *o, c, tech); err != nil {
 			return "", nil, err
 		}
 		return "work_order." + string(c.Action), data, nil
 	})
 }
 
-func (s *Service) checkTechnician(ctx context.Context, id uuid.UUID) error {
+func (s *Service) checkTechnician(ctx context.Context, id uuid.UUID) (Technician, error) {
 	if id == uuid.Nil {
-		return domain.Invalid("technician_id", "is required")
+		return Technician{}, domain.Invalid("technician_id", "is required")
 	}
 	t, err := s.dir.Technician(ctx, id)
 	if err != nil || !t.Enabled {
 		if err == nil || domain.KindOf(err) == domain.KindNotFound {
-			return domain.Invalid("technician_id", "not an enabled technician")
+			return Technician{}, domain.Invalid("technician_id", "not an enabled technician")
 		}
-		return err
+		return Technician{}, err
 	}
-	return nil
+	return t, nil
 }
 
 // refused says, per action, what a work order can't be.
@@ -540,11 +544,19 @@ func (s *Service) update(ctx context.Context, id uuid.UUID, allowed func(ctx con
 // changeView is change, the order shown as the actor sees it after.
 func (s *Service) changeView(ctx context.Context, id uuid.UUID, version *int, allowed func(ctx context.Context, actor domain.Actor, o Order) error,
 	fn func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error)) (View, error) {
+	return s.changeViewOf(ctx, id, version, &changeWork{}, allowed, fn)
+}
+
+// changeViewOf is changeView showing the order from the unit work that
+// allowed read through work.
+func (s *Service) changeViewOf(ctx context.Context, id uuid.UUID, version *int, work *changeWork,
+	allowed func(ctx context.Context, actor domain.Actor, o Order) error,
+	fn func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error)) (View, error) {
 	o, err := s.change(ctx, id, version, allowed, fn)
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(ctx, o)
+	return work.view(ctx, s, o)
 }
 
 // GiveFeedback records the customer's rating of completed work, once. Only a
@@ -584,8 +596,9 @@ func (s *Service) GiveFeedback(ctx context.Context, id uuid.UUID, rating int, co
 var notified = map[Action]string{Approve: "work_order.approved", Assign: "work_order.assigned", Depart: "work_order.departed",
 	Arrive: "work_order.arrived", Complete: "work_order.completed"}
 
-// tell queues the customer's notification of an action, in its transaction.
-func (s *Service) tell(ctx context.Context, o Order, c Command) error {
+// tell queues the customer's notification of an action, in its
+// transaction. tech is the technician the action checked, if any.
+func (s *Service) tell(ctx context.Context, o Order, c Command, tech *Technician) error {
 	topic, ok := notified[c.Action]
 	if !ok {
 		return nil
@@ -596,11 +609,14 @@ func (s *Service) tell(ctx context.Context, o Order, c Command) error {
 		if o.Contractor != nil {
 			data["technician_name"], data["technician_phone"] = o.Contractor.Name, o.Contractor.Phone
 		} else {
-			t, err := s.dir.Technician(ctx, o.TechnicianID)
-			if err != nil {
-				return err
+			if tech == nil || tech.ID != o.TechnicianID {
+				t, err := s.dir.Technician(ctx, o.TechnicianID)
+				if err != nil {
+					return err
+				}
+				tech = &t
 			}
-			data["technician_name"], data["technician_phone"] = t.DisplayName, t.Phone
+			data["technician_name"], data["technician_phone"] = tech.DisplayName, tech.Phone
 		}
 	case Depart:
 		if c.ETA != nil {

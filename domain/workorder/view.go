@@ -91,3 +91,36 @@ func (s *Service) facts(ctx context.Context, o Order) (Facts, error) {
 	}
 	return factsOf(work[o.ID]), nil
 }
+
+// changeWork keeps the unit work a change read to judge the order, so that
+// showing the order after the change does not read it again: no lifecycle
+// action records installations or swaps.
+type changeWork struct {
+	id   uuid.UUID
+	work []UnitWork
+	read bool
+}
+
+// facts reads o's unit work, once, and what the rules make of it.
+func (c *changeWork) facts(ctx context.Context, s *Service, o Order) (Facts, error) {
+	if !c.read || c.id != o.ID {
+		work, err := s.custody.UnitWork(ctx, []uuid.UUID{o.ID})
+		if err != nil {
+			return Facts{}, err
+		}
+		c.id, c.work, c.read = o.ID, work[o.ID], true
+	}
+	return factsOf(c.work), nil
+}
+
+// view shows o after the change, from the unit work read to judge it.
+func (c *changeWork) view(ctx context.Context, s *Service, o Order) (View, error) {
+	if !c.read || c.id != o.ID {
+		return s.view(ctx, o)
+	}
+	actor, err := domain.MustActor(ctx)
+	if err != nil {
+		return View{}, err
+	}
+	return View{Order: o, Work: c.work, Allowed: AllowedActions(actor, o, factsOf(c.work))}, nil
+}

@@ -242,6 +242,18 @@ func (s Custody) MoveSim(ctx context.Context, sim custody.Sim, from custody.SimS
 	return ok, nil
 }
 
+// InstalledTerminal finds the terminal installed on a vehicle.
+func (s Custody) InstalledTerminal(ctx context.Context, vehicleID uuid.UUID) (custody.Terminal, bool, error) {
+	var rows []terminalRow
+	if err := s.db.conn(ctx).Where("vehicle_id = ? AND status = 'installed'", vehicleID).Limit(1).Find(&rows).Error; err != nil {
+		return custody.Terminal{}, false, fmt.Errorf("terminal on vehicle: %w", err)
+	}
+	if len(rows) == 0 {
+		return custody.Terminal{}, false, nil
+	}
+	return rows[0].domain(), true, nil
+}
+
 // InstalledOn finds the units installed on a vehicle.
 func (s Custody) InstalledOn(ctx context.Context, vehicleID uuid.UUID) (uuid.UUID, uuid.UUID, error) {
 	var ids []uuid.UUID

@@ -78,8 +78,9 @@ func (s Customers) ByID(ctx context.Context, id uuid.UUID) (customer.Customer, e
 
 // CustomerExists reports whether a customer exists.
 func (s Customers) CustomerExists(ctx context.Context, id uuid.UUID) (bool, error) {
+	// Every create asks, so the statement is written by hand.
 	var n int64
-	if err := s.db.conn(ctx).Model(&customerRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+	if err := s.db.sqlConn(ctx).QueryRowContext(ctx, "SELECT count(*) FROM customers WHERE id = $1", id).Scan(&n); err != nil {
 		return false, fmt.Errorf("check customer: %w", err)
 	}
 	return n > 0, nil

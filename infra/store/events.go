@@ -40,11 +40,12 @@ func (s Events) Append(ctx context.Context, e domain.Event) error {
 	if e.Data == nil {
 		data = []byte("{}")
 	}
-	row := eventRow{ID: e.ID, AggregateType: e.AggregateType, AggregateID: e.AggregateID, Type: e.Type, At: e.At.UTC(), Data: string(data)}
+	var actor *uuid.UUID
 	if e.ActorID != uuid.Nil {
-		row.ActorID = &e.ActorID
+		actor = &e.ActorID
 	}
-	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+	if _, err := s.db.sqlConn(ctx).ExecContext(ctx, "INSERT INTO events (id, aggregate_type, aggregate_id, type, actor_id, at, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		e.ID, e.AggregateType, e.AggregateID, e.Type, actor, e.At.UTC(), string(data)); err != nil {
 		return fmt.Errorf("append event %s: %w", e.Type, err)
 	}
 	return nil

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm/clause"
 
 	"github.com/fieldwork/fieldwork/domain/idempotency"
 )
@@ -50,14 +49,18 @@ func (db *DB) Idempotency() Idempotency { return Idempotency{db} }
 
 // Claim inserts the key as in progress unless it is held.
 func (s Idempotency) Claim(ctx context.Context, rec idempotency.Record) (idempotency.Record, bool, error) {
-	row := idempotencyRow{UserID: rec.UserID, Key: rec.Key, Method: rec.Method, Path: rec.Path, RequestHash: rec.RequestHash,
-		State: string(idempotency.InProgress), CreatedAt: rec.CreatedAt.UTC(), ExpiresAt: rec.ExpiresAt.UTC()}
 	for range 2 {
-		res := s.db.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-		if res.Error != nil {
-			return idempotency.Record{}, false, fmt.Errorf("claim idempotency key: %w", res.Error)
+		res, err := s.db.sqlConn(ctx).ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, key, method, path, request_hash, state, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+			rec.UserID, rec.Key, rec.Method, rec.Path, rec.RequestHash, string(idempotency.InProgress), rec.CreatedAt.UTC(), rec.ExpiresAt.UTC())
+		if err != nil {
+			return idempotency.Record{}, false, fmt.Errorf("claim idempotency key: %w", err)
 		}
-		if res.RowsAffected == 1 {
+		n, err := res.RowsAffected()
+		if err != nil {
+			return idempotency.Record{}, false, fmt.Errorf("claim idempotency key: %w", err)
+		}
+		if n == 1 {
 			return rec, true, nil
 		}
 		held, err := s.Get(ctx, rec.UserID, rec.Key)
@@ -101,9 +104,8 @@ func (s Idempotency) Complete(ctx context.Context, rec idempotency.Record) error
 	if err != nil {
 		return fmt.Errorf("encode idempotent response: %w", err)
 	}
-	err = s.db.conn(ctx).Model(&idempotencyRow{}).Where("user_id = ? AND key = ?", rec.UserID, rec.Key).
-		Updates(map[string]any{"state": string(idempotency.Done), "response_status": rec.Status,
-			"response_header": string(header), "response_body": rec.Body}).Error
+	_, err = s.db.sqlConn(ctx).ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, response_status = $2, response_header = $3, response_body = $4
+		WHERE user_id = $5 AND key = $6`, string(idempotency.Done), rec.Status, string(header), rec.Body, rec.UserID, rec.Key)
 	if err != nil {
 		return fmt.Errorf("complete idempotency key: %w", err)
 	}

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -68,9 +70,12 @@ func (s Notifications) Insert(ctx context.Context, n notify.Notification) error 
 	if err != nil {
 		return err
 	}
-	row := notificationRow{ID: n.ID, Topic: string(n.Topic), Channel: string(n.Channel), Recipient: n.Recipient, WebhookID: optID(n.WebhookID),
-		WorkOrderID: optID(n.WorkOrderID), ComplaintID: optID(n.ComplaintID), Data: string(data), Attempts: "[]", CreatedAt: n.CreatedAt.UTC()}
-	if err := s.db.conn(ctx).Create(&row).Error; err != nil {
+	// Written by hand: most work-order changes notify the customer.
+	_, err = s.db.sqlConn(ctx).ExecContext(ctx, `INSERT INTO notifications (id, topic, channel, recipient, webhook_id, work_order_id, complaint_id,
+		data, delivered, attempts, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		n.ID, string(n.Topic), string(n.Channel), n.Recipient, optID(n.WebhookID), optID(n.WorkOrderID), optID(n.ComplaintID), string(data),
+		false, "[]", n.CreatedAt.UTC())
+	if err != nil {
 		return fmt.Errorf("insert notification: %w", err)
 	}
 	return nil
@@ -164,18 +169,19 @@ func (s Notifications) WebhooksFor(ctx context.Context, topic notify.Topic) ([]n
 
 // SMSRecipient is the customer's contact phone unless it opted out.
 func (s Notifications) SMSRecipient(ctx context.Context, customerID uuid.UUID) (string, error) {
-	var r struct {
-		Phone     string
-		SmsOptOut bool
+	var phone string
+	var optOut bool
+	err := s.db.sqlConn(ctx).QueryRowContext(ctx, "SELECT phone, sms_opt_out FROM customers WHERE id = $1", customerID).Scan(&phone, &optOut)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", domain.NotFound("customer")
 	}
-	err := s.db.conn(ctx).Table("customers").Select("phone, sms_opt_out").Where("id = ?", customerID).Take(&r).Error
 	if err != nil {
-		return "", notFound(err, "customer")
+		return "", fmt.Errorf("customer's phone: %w", err)
 	}
-	if r.SmsOptOut {
+	if optOut {
 		return "", nil
 	}
-	return r.Phone, nil
+	return phone, nil
 }
 
 // StaffPhones are the phones of the enabled users of the roles.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -115,8 +116,15 @@ func (s Vehicles) OfCustomer(ctx context.Context, customerID uuid.UUID, ids []uu
 	if len(ids) == 0 {
 		return true, nil
 	}
+	// Every create asks, so the statement is written by hand.
+	args := make([]any, 0, len(ids)+1)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	args = append(args, customerID)
 	var n int64
-	err := s.db.conn(ctx).Model(&vehicleRow{}).Where("customer_id = ? AND id IN ?", customerID, ids).Count(&n).Error
+	err := s.db.sqlConn(ctx).QueryRowContext(ctx, "SELECT count(*) FROM vehicles WHERE id IN ("+placeholders(len(ids))+") AND customer_id = $"+
+		strconv.Itoa(len(args)), args...).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("check vehicles: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -187,6 +188,14 @@ func scanWorkOrder(sc interface{ Scan(dest ...any) error }) (workOrderRow, error
 	return r, err
 }
 
+// values are r's values in workOrderColumns' order.
+func (r *workOrderRow) values() []any {
+	return []any{r.ID, r.Number, r.Type, r.Status, r.Version, r.CustomerID, r.SiteAddress, r.SiteLat, r.SiteLng, r.Description, r.FaultSymptoms, r.Priority, r.ContactName, r.ContactPhone, r.ProductModel, r.PurchaseDate, r.RequiredSkills, r.TechnicianID, r.ContractorName, r.ContractorPhone, r.ContractorReason, r.CheckinLat, r.CheckinLng, r.CheckinAccuracyM, r.CheckinDistanceM, r.CheckinFar, r.CheckinAt, r.Resolution, r.HoldReason, r.HeldFrom, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.ChangeSeq, r.RespondBy, r.ResolveBy, r.ResolveDeadline, r.PausedSeconds, r.ApprovedAt, r.DepartedAt, r.ArrivedAt, r.CompletedAt, r.ClosedAt, r.CancelledAt, r.HoldStartedAt, r.WarrantyRecorded, r.WarrantyTerminalID, r.WarrantyIn, r.WarrantyEndsOn, r.FeedbackRating, r.FeedbackComment, r.FeedbackBy, r.FeedbackAt}
+}
+
+// workOrderFixed are the columns an order never changes after its insert.
+var workOrderFixed = map[string]bool{"id": true, "number": true, "type": true, "customer_id": true, "created_by": true, "created_at": true}
+
 // scanWorkOrders reads every row and closes rows.
 func scanWorkOrders(rows *sql.Rows) ([]workOrderRow, error) {
 	defer rows.Close()
@@ -209,21 +218,29 @@ var _ workorder.Repository = WorkOrders{}
 // WorkOrders returns the work-order repository.
 func (db *DB) WorkOrders() WorkOrders { return WorkOrders{db} }
 
-// Insert adds an order with its vehicles.
+// Insert adds an order with its vehicles, its vehicles in one statement.
 func (s WorkOrders) Insert(ctx context.Context, o workorder.Order) error {
 	row := toWorkOrderRow(o)
-	c := s.db.conn(ctx)
-	if err := c.Create(&row).Error; err != nil {
+	values := row.values()
+	c := s.db.sqlConn(ctx)
+	if _, err := c.ExecContext(ctx, "INSERT INTO work_orders ("+workOrderColumns+") VALUES ("+placeholders(len(values))+")", values...); err != nil {
 		return fmt.Errorf("insert work order: %w", err)
 	}
-	vs := make([]workOrderVehicleRow, len(o.VehicleIDs))
-	for i, v := range o.VehicleIDs {
-		vs[i] = workOrderVehicleRow{WorkOrderID: o.ID, VehicleID: v, Position: i}
+	if len(o.VehicleIDs) == 0 {
+		return nil
 	}
-	if len(vs) > 0 {
-		if err := c.Create(&vs).Error; err != nil {
-			return fmt.Errorf("insert work order vehicles: %w", err)
+	var q strings.Builder
+	q.WriteString("INSERT INTO work_order_vehicles (work_order_id, vehicle_id, position) VALUES ")
+	args := make([]any, 0, 3*len(o.VehicleIDs))
+	for i, v := range o.VehicleIDs {
+		if i > 0 {
+			q.WriteString(", ")
 		}
+		fmt.Fprintf(&q, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+		args = append(args, o.ID, v, i)
+	}
+	if _, err := c.ExecContext(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("insert work order vehicles: %w", err)
 	}
 	return nil
 }
@@ -231,12 +248,31 @@ func (s WorkOrders) Insert(ctx context.Context, o workorder.Order) error {
 // Update saves o if nobody saved another version in between.
 func (s WorkOrders) Update(ctx context.Context, o workorder.Order, prevVersion int) error {
 	row := toWorkOrderRow(o)
-	res := s.db.conn(ctx).Model(&workOrderRow{}).Where("id = ? AND version = ?", o.ID, prevVersion).
-		Select("*").Omit("id", "number", "created_at", "created_by", "customer_id", "type").Updates(&row)
-	if res.Error != nil {
-		return fmt.Errorf("update work order: %w", res.Error)
+	values := row.values()
+	var q strings.Builder
+	q.WriteString("UPDATE work_orders SET ")
+	args := make([]any, 0, len(values)+2)
+	for i, col := range strings.Split(workOrderColumns, ", ") {
+		if workOrderFixed[col] {
+			continue
+		}
+		if len(args) > 0 {
+			q.WriteString(", ")
+		}
+		args = append(args, values[i])
+		q.WriteString(col + " = $" + strconv.Itoa(len(args)))
 	}
-	if res.RowsAffected != 1 {
+	args = append(args, o.ID, prevVersion)
+	fmt.Fprintf(&q, " WHERE id = $%d AND version = $%d", len(args)-1, len(args))
+	res, err := s.db.sqlConn(ctx).ExecContext(ctx, q.String(), args...)
+	if err != nil {
+		return fmt.Errorf("update work order: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("update work order: %w", err)
+	}
+	if n != 1 {
 		return &domain.Error{Kind: domain.KindPreconditionFailed, Detail: "the order changed meanwhile; fetch it again"}
 	}
 	return nil
@@ -401,17 +437,16 @@ func (s WorkOrders) List(ctx context.Context, f workorder.Filter, p domain.PageR
 // row lock it takes is held to commit, so values are handed out in commit
 // order across instances.
 func (s WorkOrders) nextCounter(ctx context.Context, name string) (int64, error) {
-	c := s.db.conn(ctx)
 	for range 2 {
 		var v int64
-		err := c.Raw("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", name).Scan(&v).Error
-		if err != nil {
+		err := s.db.sqlConn(ctx).QueryRowContext(ctx, "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value", name).Scan(&v)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("counter %s: %w", name, err)
 		}
 		if v > 0 {
 			return v, nil
 		}
-		if err := c.Clauses(clause.OnConflict{DoNothing: true}).Create(&counterRow{Name: name, Value: 0}).Error; err != nil {
+		if err := s.db.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&counterRow{Name: name, Value: 0}).Error; err != nil {
 			return 0, fmt.Errorf("counter %s: %w", name, err)
 		}
 	}
