@@ -81,8 +81,8 @@ func (fx woFixture) fullOrder(number string, variant bool) workorder.Order {
 			At: *at(3 * time.Hour)},
 		Resolution: ptr("replaced the antenna"), HoldReason: ptr("waiting for parts"), HeldFrom: workorder.OnSite,
 		CreatedBy: fx.creator, CreatedAt: t0, UpdatedAt: *at(5 * time.Hour), ChangeSeq: 99,
-		Feedback: &workorder.Feedback{Rating: 4, Comment: ptr("quick and tidy"), By: fx.rater, At: *at(30 * time.Hour)},
-		Warranty: &workorder.WarrantySnapshot{TerminalID: domain.NewID(), InWarranty: !variant, EndsOn: &ends},
+		Feedback:   &workorder.Feedback{Rating: 4, Comment: ptr("quick and tidy"), By: fx.rater, At: *at(30 * time.Hour)},
+		Warranty:   &workorder.WarrantySnapshot{TerminalID: domain.NewID(), InWarranty: !variant, EndsOn: &ends},
 		ContractID: fx.contract, Terms: &workorder.SLATerms{
 			Respond: map[workorder.Priority]time.Duration{workorder.Urgent: 2 * time.Hour, workorder.High: 3 * time.Hour,
 				workorder.Normal: 90 * time.Minute, workorder.Low: 17 * time.Second},
