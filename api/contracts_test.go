@@ -281,3 +281,45 @@ func TestContracts_EditingNeverMovesAnExistingOrdersDeadlines(t *testing.T) {
 		deadlines(t, "after the contract ended", e.getContractOrder(t, o.ID), 3*time.Hour, 10*time.Hour)
 	})
 }
+
+// A terminal first installed under a contract has the contract's warranty
+// in place of its model's, as the contract said then; one installed
+// outside any contract keeps its model's.
+func TestContracts_WarrantyOfUnitsInstalledUnderThem(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		c := e.createContract(t, e.admin, e.contractBody(f.customer, map[string]any{"vehicle_ids": []uuid.UUID{f.vehicles[0]}, "warranty_months": 36}))
+		install := func(v uuid.UUID) uuid.UUID {
+			one := f
+			one.vehicles = []uuid.UUID{v}
+			o := e.onSiteOrder(t, &one, fleetInstallBody(one))
+			photo := e.evidence(t, f.tech.Token, o.ID)
+			term, sim := e.stock(t, 12)
+			e.do(t, req{method: "POST", path: "/v1/work-orders/" + o.ID.String() + "/installations", token: f.tech.Token,
+				body: map[string]any{"vehicle_id": v, "terminal_id": term.ID, "sim_id": sim.ID, "photo_ids": []uuid.UUID{photo}}}).expect(t, 201)
+			return term.ID
+		}
+		endsOn := func(term uuid.UUID) string {
+			var w struct {
+				EndsOn *string `json:"ends_on"`
+			}
+			e.do(t, req{method: "GET", path: "/v1/terminals/" + term.String() + "/warranty", token: f.manager.Token}).expect(t, 200).decode(t, &w)
+			if w.EndsOn == nil {
+				t.Fatal("no warranty end")
+			}
+			return *w.EndsOn
+		}
+		today := e.clock.Now().UTC()
+		under, outside := install(f.vehicles[0]), install(f.vehicles[1])
+		if got, want := endsOn(under), today.AddDate(3, 0, -1).Format(time.DateOnly); got != want {
+			t.Errorf("under the contract the warranty ends %s, want %s (36 months)", got, want)
+		}
+		if got, want := endsOn(outside), today.AddDate(1, 0, -1).Format(time.DateOnly); got != want {
+			t.Errorf("outside any contract the warranty ends %s, want %s (the model's 12 months)", got, want)
+		}
+		e.patchContract(t, e.admin, c, map[string]any{"warranty_months": 6}).expect(t, 200)
+		if got, want := endsOn(under), today.AddDate(3, 0, -1).Format(time.DateOnly); got != want {
+			t.Errorf("after the contract's edit the warranty ends %s, want %s still", got, want)
+		}
+	})
+}

@@ -131,7 +131,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	contracts := contract.NewService(db.Contracts(), contractDirectory{db}, db, events, cfg.Clock)
 	orders := workorder.NewService(db.WorkOrders(), dir, orderContracts{contracts}, &unitWork{db.Custody()}, callbacks, inquiries, notifyAdapter{notifier},
 		db, events, cfg.Clock, cfg.SLA)
-	units := custody.NewService(db.Custody(), custodyOrders{orderFacts{orders}}, db.Photos(), plates{db}, db, events, cfg.Clock)
+	units := custody.NewService(db.Custody(), custodyOrders{orderFacts{orders}, db.Contracts()}, db.Photos(), plates{db}, db, events, cfg.Clock)
 	bills := billing.NewService(db.Billing(), billingOrders{orderFacts{orders}}, db, events, cfg.Clock)
 	// Custody and billing ask the work-order service about orders, and it
 	// asks them for warranties and bill totals: its directory learns of them
