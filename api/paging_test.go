@@ -121,6 +121,16 @@ func pagingCases() map[string]pagingCase {
 			}
 			return f.manager.Token, []string{"/v1/complaints", "/v1/complaints?status=open"}, ids
 		},
+		"listContracts": func(t *testing.T, e *env, f *fleet) (string, []string, []uuid.UUID) {
+			// One vehicle each, all in force today.
+			var ids []uuid.UUID
+			for i := range pagingRows {
+				v := e.createVehicle(t, f.customer, fmt.Sprintf("粤H%05d", i))
+				ids = append(ids, e.createContract(t, e.admin, e.contractBody(f.customer, map[string]any{"vehicle_ids": []uuid.UUID{v}})).ID)
+			}
+			of := "/v1/contracts?customer_id=" + f.customer.String()
+			return f.manager.Token, []string{of, of + "&active_on=" + e.today(0)}, ids
+		},
 		"listCallbacks": func(t *testing.T, e *env, f *fleet) (string, []string, []uuid.UUID) {
 			// Five vehicles installed at once: five callbacks due at the same instant,
 			// so the cursor must break the tie; one moved by an unanswered call.

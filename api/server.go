@@ -21,6 +21,7 @@ import (
 	"github.com/fieldwork/fieldwork/domain/billing"
 	"github.com/fieldwork/fieldwork/domain/callback"
 	"github.com/fieldwork/fieldwork/domain/complaint"
+	"github.com/fieldwork/fieldwork/domain/contract"
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
 	"github.com/fieldwork/fieldwork/domain/idempotency"
@@ -54,6 +55,7 @@ type Config struct {
 	Inquiries  *inquiry.Service
 	Complaints *complaint.Service
 	Callbacks  *callback.Service
+	Contracts  *contract.Service
 	Notify     *notify.Service
 	// Tx and Idempotency make retried POSTs with an Idempotency-Key safe.
 	Tx          domain.Transactor

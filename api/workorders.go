@@ -118,6 +118,7 @@ func (s *Server) workOrderDTO(v workorder.View) gen.WorkOrder {
 		out.WarrantyAtApproval = nullableOf(&gen.WarrantySnapshot{TerminalId: nullableID(w.TerminalID), InWarranty: w.InWarranty,
 			EndsOn: nullableDate(w.EndsOn)})
 	}
+	out.ContractId = nullableID(o.ContractID)
 	out.Hold = nullableOf[gen.Hold](nil)
 	if o.Status == workorder.OnHold && o.HoldReason != nil && o.Times.HoldStartedAt != nil {
 		out.Hold = nullableOf(&gen.Hold{Reason: *o.HoldReason, ResumesTo: gen.WorkOrderStatus(o.HeldFrom), Since: *o.Times.HoldStartedAt})

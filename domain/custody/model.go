@@ -53,6 +53,9 @@ type Terminal struct {
 	InstalledAt *time.Time
 	// FirstInstalledOn is the day its warranty started (a date, UTC midnight).
 	FirstInstalledOn *time.Time
+	// WarrantyMonths is the warranty of the contract it was first installed
+	// under, in place of its model's; nil keeps the model's.
+	WarrantyMonths *int
 	// Label is what a unit taken back for repair carries: plate and fault.
 	Label     *string
 	CreatedAt time.Time
@@ -105,11 +108,16 @@ type Warranty struct {
 	EndsOn     *time.Time // the last day covered
 }
 
-// WarrantyOf computes a terminal's warranty on day: warrantyMonths from its
-// first install, the end day included. A unit never installed has none yet.
+// WarrantyOf computes a terminal's warranty on day: warrantyMonths (its
+// model's, unless the contract it was first installed under set its own)
+// from its first install, the end day included. A unit never installed has
+// none yet.
 func WarrantyOf(t Terminal, warrantyMonths int, day time.Time) Warranty {
 	if t.FirstInstalledOn == nil {
 		return Warranty{}
+	}
+	if t.WarrantyMonths != nil {
+		warrantyMonths = *t.WarrantyMonths
 	}
 	start := dateOf(*t.FirstInstalledOn)
 	end := start.AddDate(0, warrantyMonths, -1)

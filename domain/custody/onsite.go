@@ -208,8 +208,10 @@ func (s *Service) Swap(ctx context.Context, orderID uuid.UUID, kind UnitKind, ol
 func (s *Service) putTerminal(ctx context.Context, t *Terminal, from TerminalStatus, fromVehicle uuid.UUID, o Order, vehicleID uuid.UUID, now time.Time) error {
 	t.Status, t.VehicleID, t.CustomerID, t.InstalledAt, t.Label, t.UpdatedAt = TerminalInstalled, vehicleID, o.CustomerID, &now, nil, now
 	if t.FirstInstalledOn == nil {
+		// The warranty starts now, for as long as the order's contract
+		// gives (or the model does); a later install keeps it.
 		day := dateOf(now)
-		t.FirstInstalledOn = &day
+		t.FirstInstalledOn, t.WarrantyMonths = &day, o.WarrantyMonths
 	}
 	won, err := s.repo.MoveTerminal(ctx, *t, from, fromVehicle)
 	if err != nil || !won {

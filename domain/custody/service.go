@@ -53,6 +53,9 @@ type Order struct {
 	VehicleIDs   []uuid.UUID
 	OnSite       bool
 	TechnicianID uuid.UUID
+	// WarrantyMonths is the warranty its contract gives units first
+	// installed on it; nil leaves it to their model.
+	WarrantyMonths *int
 }
 
 // Orders answers for work orders, by id, as the actor in ctx may see them:

@@ -127,6 +127,13 @@ type Order struct {
 	// Warranty is, for a repair order, the warranty of the vehicle's
 	// terminal when the order was approved.
 	Warranty *WarrantySnapshot
+	// ContractID is the contract in force on the vehicles when the order
+	// was created; zero under the service's default terms.
+	ContractID uuid.UUID
+	// Terms are that contract's SLA terms as they were then, merged with
+	// the defaults; nil under the service's default terms. Editing the
+	// contract later never moves the order's deadlines.
+	Terms *SLATerms
 
 	Times Times
 }

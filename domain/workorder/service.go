@@ -95,6 +95,20 @@ type Notifier interface {
 	Notify(ctx context.Context, topic string, orderID, customerID uuid.UUID, data map[string]any) error
 }
 
+// ContractTerms are a contract's SLA terms as a new order takes them.
+type ContractTerms struct {
+	ID    uuid.UUID // zero: no contract
+	Terms map[Priority]Term
+}
+
+// Contracts finds the contract an order is created under.
+type Contracts interface {
+	// InForce is the contract in force on the day of at over every one of
+	// the customer's vehicles, zero when none; vehicles under different
+	// contracts are invalid input.
+	InForce(ctx context.Context, customerID uuid.UUID, vehicleIDs []uuid.UUID, at time.Time) (ContractTerms, error)
+}
+
 // Callbacks plans the calls back after an install, in the caller's transaction.
 type Callbacks interface {
 	Schedule(ctx context.Context, orderID, customerID uuid.UUID, vehicleIDs []uuid.UUID, installedAt time.Time) error
@@ -108,6 +122,7 @@ type Service struct {
 	inquiries Inquiries
 	notifier  Notifier
 	dir       Directory
+	contracts Contracts
 	tx        domain.Transactor
 	events    domain.EventStore
 	clock     domain.Clock
@@ -115,10 +130,18 @@ type Service struct {
 }
 
 // NewService wires the work-order service.
-func NewService(repo Repository, dir Directory, custody Custody, callbacks Callbacks, inquiries Inquiries, notifier Notifier, tx domain.Transactor,
-	events domain.EventStore, clock domain.Clock, sla SLATerms) *Service {
-	return &Service{repo: repo, dir: dir, custody: custody, callbacks: callbacks, inquiries: inquiries, notifier: notifier, tx: tx, events: events, clock: clock,
-		sla: sla}
+func NewService(repo Repository, dir Directory, contracts Contracts, custody Custody, callbacks Callbacks, inquiries Inquiries, notifier Notifier,
+	tx domain.Transactor, events domain.EventStore, clock domain.Clock, sla SLATerms) *Service {
+	return &Service{repo: repo, dir: dir, contracts: contracts, custody: custody, callbacks: callbacks, inquiries: inquiries, notifier: notifier, tx: tx,
+		events: events, clock: clock, sla: sla}
+}
+
+// termsOf are the SLA terms the order runs by: those it was created under.
+func (s *Service) termsOf(o Order) SLATerms {
+	if o.Terms != nil {
+		return *o.Terms
+	}
+	return s.sla
 }
 
 // Clock is the service's clock, for callers that judge SLA at "now".
@@ -198,7 +221,6 @@ func (s *Service) Create(ctx context.Context, in NewOrder) (View, error) {
 	if err := fe.Err(); err != nil {
 		return View{}, err
 	}
-	s.sla.deadlines(&o)
 
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
 		ok, err := s.dir.CustomerExists(ctx, o.CustomerID)
@@ -219,6 +241,17 @@ func (s *Service) Create(ctx context.Context, in NewOrder) (View, error) {
 			}
 			return domain.Invalid(field, "not a vehicle of this customer")
 		}
+		// The contract in force today sets the deadlines, snapshotted on
+		// the order.
+		c, err := s.contracts.InForce(ctx, o.CustomerID, o.VehicleIDs, now)
+		if err != nil {
+			return err
+		}
+		if c.ID != uuid.Nil {
+			terms := s.sla.Under(c.Terms)
+			o.ContractID, o.Terms = c.ID, &terms
+		}
+		s.termsOf(o).deadlines(&o)
 		n, err := s.repo.NextNumber(ctx, now.Year())
 		if err != nil {
 			return err
@@ -230,9 +263,11 @@ func (s *Service) Create(ctx context.Context, in NewOrder) (View, error) {
 		if err := s.repo.Insert(ctx, o); err != nil {
 			return err
 		}
-		return s.events.Append(ctx, domain.NewEvent("work_order", o.ID, "work_order.created", actor.UserID, now, map[string]any{
-			"to": string(Requested), "number": o.Number, "type": string(o.Type), "priority": string(o.Priority),
-		}))
+		data := map[string]any{"to": string(Requested), "number": o.Number, "type": string(o.Type), "priority": string(o.Priority)}
+		if o.ContractID != uuid.Nil {
+			data["contract_id"] = o.ContractID.String()
+		}
+		return s.events.Append(ctx, domain.NewEvent("work_order", o.ID, "work_order.created", actor.UserID, now, data))
 	})
 	if err != nil {
 		return View{}, fmt.Errorf("create work order: %w", err)
@@ -370,7 +405,7 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, version *int, in Edit)
 		if in.Priority != nil && *in.Priority != o.Priority {
 			changes["priority"] = map[string]any{"from": string(o.Priority), "to": string(*in.Priority)}
 			o.Priority = *in.Priority
-			s.sla.deadlines(o)
+			s.termsOf(*o).deadlines(o)
 		}
 		if in.ContactName.Set {
 			o.ContactName = domain.OptionalText(&fe, "contact_name", in.ContactName.Value, 100)

@@ -9,10 +9,40 @@ import (
 )
 
 // SLATerms are the on-site deadlines per priority; resolution is due
-// ResolveFactor times as late.
+// ResolveFactor times as late, unless Resolve gives it for the priority.
 type SLATerms struct {
 	Respond       map[Priority]time.Duration
 	ResolveFactor int
+	// Resolve, where set, is a priority's resolution time (a contract's).
+	Resolve map[Priority]time.Duration
+}
+
+// For is a priority's response and resolution times.
+func (t SLATerms) For(p Priority) (respond, resolve time.Duration) {
+	respond = t.Respond[p]
+	if r, ok := t.Resolve[p]; ok {
+		return respond, r
+	}
+	return respond, respond * time.Duration(t.ResolveFactor)
+}
+
+// Term is one priority's limits under a contract.
+type Term struct {
+	Respond, Resolve time.Duration
+}
+
+// Under is t with a contract's terms in place of its own for the
+// priorities the contract names, every priority's resolution spelled out,
+// so the result no longer depends on t.
+func (t SLATerms) Under(contract map[Priority]Term) SLATerms {
+	out := SLATerms{Respond: map[Priority]time.Duration{}, Resolve: map[Priority]time.Duration{}} // no factor: Resolve has every priority
+	for _, p := range Priorities {
+		out.Respond[p], out.Resolve[p] = t.For(p)
+		if c, ok := contract[p]; ok {
+			out.Respond[p], out.Resolve[p] = c.Respond, c.Resolve
+		}
+	}
+	return out
 }
 
 // DefaultSLA is on site within urgent 4 h, high 8 h, normal 24 h, low 72 h,
@@ -45,9 +75,9 @@ func ParseSLA(s string) (SLATerms, error) {
 
 // deadlines sets the order's respond_by and resolve_by from its creation.
 func (t SLATerms) deadlines(o *Order) {
-	d := t.Respond[o.Priority]
-	o.Times.RespondBy = o.CreatedAt.Add(d)
-	o.Times.ResolveBy = o.CreatedAt.Add(d * time.Duration(t.ResolveFactor))
+	respond, resolve := t.For(o.Priority)
+	o.Times.RespondBy = o.CreatedAt.Add(respond)
+	o.Times.ResolveBy = o.CreatedAt.Add(resolve)
 }
 
 // AtRiskWindow is how close to a deadline an order counts as at risk.
@@ -180,11 +210,11 @@ func Replay(events []domain.Event, terms SLATerms) (Times, error) {
 			}
 		}
 	}
-	d, ok := terms.Respond[priority]
-	if created.IsZero() || !ok {
+	if _, ok := terms.Respond[priority]; created.IsZero() || !ok {
 		return Times{}, fmt.Errorf("replay: the timeline has no creation with a known priority")
 	}
-	t.RespondBy = created.Add(d)
-	t.ResolveBy = created.Add(d * time.Duration(terms.ResolveFactor))
+	respond, resolve := terms.For(priority)
+	t.RespondBy = created.Add(respond)
+	t.ResolveBy = created.Add(resolve)
 	return t, nil
 }

@@ -38,6 +38,7 @@ type terminalRow struct {
 	VehicleID        *uuid.UUID
 	InstalledAt      *time.Time
 	FirstInstalledOn *string
+	WarrantyMonths   *int
 	Label            *string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
@@ -48,13 +49,13 @@ func (terminalRow) TableName() string { return "terminals" }
 func toTerminalRow(t custody.Terminal) terminalRow {
 	return terminalRow{ID: t.ID, Serial: t.Serial, Imei: t.IMEI, ModelID: t.ModelID, Firmware: t.Firmware, Status: string(t.Status),
 		CustomerID: optID(t.CustomerID), VehicleID: optID(t.VehicleID), InstalledAt: utcPtr(t.InstalledAt),
-		FirstInstalledOn: dateText(t.FirstInstalledOn), Label: t.Label, CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC()}
+		FirstInstalledOn: dateText(t.FirstInstalledOn), WarrantyMonths: t.WarrantyMonths, Label: t.Label, CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC()}
 }
 
 func (r terminalRow) domain() custody.Terminal {
 	return custody.Terminal{ID: r.ID, Serial: r.Serial, IMEI: r.Imei, ModelID: r.ModelID, Firmware: r.Firmware, Status: custody.TerminalStatus(r.Status),
 		CustomerID: idOf(r.CustomerID), VehicleID: idOf(r.VehicleID), InstalledAt: utcPtr(r.InstalledAt),
-		FirstInstalledOn: parseDate(r.FirstInstalledOn), Label: r.Label, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		FirstInstalledOn: parseDate(r.FirstInstalledOn), WarrantyMonths: r.WarrantyMonths, Label: r.Label, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 type simRow struct {

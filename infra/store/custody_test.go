@@ -148,7 +148,7 @@ func testCustodyModelsPaging(t *testing.T, db *store.DB) {
 func testCustodyTerminalRoundTrip(t *testing.T, db *store.DB) {
 	fx := newCUFixture(t, db)
 	want := fx.installed(fx.terminal("SN-0001", "860000000000001"), 0, t0.Add(time.Hour))
-	want.Firmware, want.Label = ptr("1.2.3"), ptr("粤B00000: no GPS fix")
+	want.Firmware, want.Label, want.WarrantyMonths = ptr("1.2.3"), ptr("粤B00000: no GPS fix"), ptr(36)
 	in := want
 	in.CreatedAt = want.CreatedAt.In(cst)
 	addTerminal(t, db, in)

@@ -72,6 +72,9 @@ type workOrderRow struct {
 	FeedbackComment    *string
 	FeedbackBy         *uuid.UUID
 	FeedbackAt         *time.Time
+	// The contract the order was created under, and its terms then.
+	ContractID *uuid.UUID
+	SLATerms   *string `gorm:"column:sla_terms"`
 }
 
 func (workOrderRow) TableName() string { return "work_orders" }
@@ -129,6 +132,7 @@ func toWorkOrderRow(o workorder.Order) workOrderRow {
 		r.CheckinLat, r.CheckinLng, r.CheckinAccuracyM, r.CheckinDistanceM = &ci.Lat, &ci.Lng, ci.AccuracyM, ci.DistanceM
 		r.CheckinFar, r.CheckinAt = ci.Far, utcPtr(&ci.At)
 	}
+	r.ContractID, r.SLATerms = optID(o.ContractID), orderTermsJSON(o.Terms)
 	return r
 }
 
@@ -175,16 +179,17 @@ func (r workOrderRow) domain(vehicles []uuid.UUID) workorder.Order {
 		o.CheckIn = &workorder.CheckIn{Lat: *r.CheckinLat, Lng: *r.CheckinLng, AccuracyM: r.CheckinAccuracyM,
 			DistanceM: r.CheckinDistanceM, Far: r.CheckinFar, At: r.CheckinAt.UTC()}
 	}
+	o.ContractID, o.Terms = idOf(r.ContractID), parseOrderTerms(r.SLATerms)
 	return o
 }
 
 // workOrderColumns are the columns scanWorkOrder reads, in its order.
-const workOrderColumns = "id, number, type, status, version, customer_id, site_address, site_lat, site_lng, description, fault_symptoms, priority, contact_name, contact_phone, product_model, purchase_date, required_skills, technician_id, contractor_name, contractor_phone, contractor_reason, checkin_lat, checkin_lng, checkin_accuracy_m, checkin_distance_m, checkin_far, checkin_at, resolution, hold_reason, held_from, created_by, created_at, updated_at, change_seq, respond_by, resolve_by, resolve_deadline, paused_seconds, approved_at, departed_at, arrived_at, completed_at, closed_at, cancelled_at, hold_started_at, warranty_recorded, warranty_terminal_id, warranty_in, warranty_ends_on, feedback_rating, feedback_comment, feedback_by, feedback_at"
+const workOrderColumns = "id, number, type, status, version, customer_id, site_address, site_lat, site_lng, description, fault_symptoms, priority, contact_name, contact_phone, product_model, purchase_date, required_skills, technician_id, contractor_name, contractor_phone, contractor_reason, checkin_lat, checkin_lng, checkin_accuracy_m, checkin_distance_m, checkin_far, checkin_at, resolution, hold_reason, held_from, created_by, created_at, updated_at, change_seq, respond_by, resolve_by, resolve_deadline, paused_seconds, approved_at, departed_at, arrived_at, completed_at, closed_at, cancelled_at, hold_started_at, warranty_recorded, warranty_terminal_id, warranty_in, warranty_ends_on, feedback_rating, feedback_comment, feedback_by, feedback_at, contract_id, sla_terms"
 
 // scanWorkOrder reads one row of workOrderColumns.
 func scanWorkOrder(sc interface{ Scan(dest ...any) error }) (workOrderRow, error) {
 	var r workOrderRow
-	err := sc.Scan(&r.ID, &r.Number, &r.Type, &r.Status, &r.Version, &r.CustomerID, &r.SiteAddress, &r.SiteLat, &r.SiteLng, &r.Description, &r.FaultSymptoms, &r.Priority, &r.ContactName, &r.ContactPhone, &r.ProductModel, &r.PurchaseDate, &r.RequiredSkills, &r.TechnicianID, &r.ContractorName, &r.ContractorPhone, &r.ContractorReason, &r.CheckinLat, &r.CheckinLng, &r.CheckinAccuracyM, &r.CheckinDistanceM, &r.CheckinFar, &r.CheckinAt, &r.Resolution, &r.HoldReason, &r.HeldFrom, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt, &r.ChangeSeq, &r.RespondBy, &r.ResolveBy, &r.ResolveDeadline, &r.PausedSeconds, &r.ApprovedAt, &r.DepartedAt, &r.ArrivedAt, &r.CompletedAt, &r.ClosedAt, &r.CancelledAt, &r.HoldStartedAt, &r.WarrantyRecorded, &r.WarrantyTerminalID, &r.WarrantyIn, &r.WarrantyEndsOn, &r.FeedbackRating, &r.FeedbackComment, &r.FeedbackBy, &r.FeedbackAt)
+	err := sc.Scan(&r.ID, &r.Number, &r.Type, &r.Status, &r.Version, &r.CustomerID, &r.SiteAddress, &r.SiteLat, &r.SiteLng, &r.Description, &r.FaultSymptoms, &r.Priority, &r.ContactName, &r.ContactPhone, &r.ProductModel, &r.PurchaseDate, &r.RequiredSkills, &r.TechnicianID, &r.ContractorName, &r.ContractorPhone, &r.ContractorReason, &r.CheckinLat, &r.CheckinLng, &r.CheckinAccuracyM, &r.CheckinDistanceM, &r.CheckinFar, &r.CheckinAt, &r.Resolution, &r.HoldReason, &r.HeldFrom, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt, &r.ChangeSeq, &r.RespondBy, &r.ResolveBy, &r.ResolveDeadline, &r.PausedSeconds, &r.ApprovedAt, &r.DepartedAt, &r.ArrivedAt, &r.CompletedAt, &r.ClosedAt, &r.CancelledAt, &r.HoldStartedAt, &r.WarrantyRecorded, &r.WarrantyTerminalID, &r.WarrantyIn, &r.WarrantyEndsOn, &r.FeedbackRating, &r.FeedbackComment, &r.FeedbackBy, &r.FeedbackAt, &r.ContractID, &r.SLATerms)
 	return r, err
 }
 

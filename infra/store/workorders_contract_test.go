@@ -45,8 +45,8 @@ func TestWorkOrders(t *testing.T) {
 
 // woFixture is what a fully populated order refers to.
 type woFixture struct {
-	customer, tech, creator, rater uuid.UUID
-	vehicles                       []uuid.UUID
+	customer, tech, creator, rater, contract uuid.UUID
+	vehicles                                 []uuid.UUID
 }
 
 func newWOFixture(t *testing.T, db *store.DB) woFixture {
@@ -59,6 +59,7 @@ func newWOFixture(t *testing.T, db *store.DB) woFixture {
 	// Stored in the opposite order of their ids, so position, not id, orders them.
 	a, b := addVehicle(t, db, newVehicle(c.ID, "粤B00001")), addVehicle(t, db, newVehicle(c.ID, "粤B00002"))
 	fx.vehicles = []uuid.UUID{b.ID, a.ID}
+	fx.contract = addContract(t, db, newContract(c.ID, fx.creator, "HT-ORDER-FLEET")).ID
 	return fx
 }
 
@@ -80,8 +81,13 @@ func (fx woFixture) fullOrder(number string, variant bool) workorder.Order {
 			At: *at(3 * time.Hour)},
 		Resolution: ptr("replaced the antenna"), HoldReason: ptr("waiting for parts"), HeldFrom: workorder.OnSite,
 		CreatedBy: fx.creator, CreatedAt: t0, UpdatedAt: *at(5 * time.Hour), ChangeSeq: 99,
-		Feedback: &workorder.Feedback{Rating: 4, Comment: ptr("quick and tidy"), By: fx.rater, At: *at(30 * time.Hour)},
-		Warranty: &workorder.WarrantySnapshot{TerminalID: domain.NewID(), InWarranty: !variant, EndsOn: &ends},
+		Feedback:   &workorder.Feedback{Rating: 4, Comment: ptr("quick and tidy"), By: fx.rater, At: *at(30 * time.Hour)},
+		Warranty:   &workorder.WarrantySnapshot{TerminalID: domain.NewID(), InWarranty: !variant, EndsOn: &ends},
+		ContractID: fx.contract, Terms: &workorder.SLATerms{
+			Respond: map[workorder.Priority]time.Duration{workorder.Urgent: 2 * time.Hour, workorder.High: 3 * time.Hour,
+				workorder.Normal: 90 * time.Minute, workorder.Low: 17 * time.Second},
+			Resolve: map[workorder.Priority]time.Duration{workorder.Urgent: 5 * time.Hour, workorder.High: 11 * time.Hour,
+				workorder.Normal: 36 * time.Hour, workorder.Low: 1500 * time.Millisecond}},
 		Times: workorder.Times{RespondBy: *at(4 * time.Hour), ResolveBy: *at(24 * time.Hour),
 			ApprovedAt: at(time.Minute), DepartedAt: at(2 * time.Hour), ArrivedAt: at(150 * time.Minute),
 			CompletedAt: at(6 * time.Hour), ClosedAt: at(7 * time.Hour), CancelledAt: at(8 * time.Hour),
@@ -138,7 +144,7 @@ func sameBase(a, b reflect.Value) bool {
 // The round trip below catches a column scanned into the wrong field only
 // if the two fields hold different values. This holds the fixtures to that.
 func testWorkOrderFixturesFillEveryColumn(t *testing.T, _ *store.DB) {
-	fx := woFixture{customer: domain.NewID(), tech: domain.NewID(), creator: domain.NewID(), rater: domain.NewID()}
+	fx := woFixture{customer: domain.NewID(), tech: domain.NewID(), creator: domain.NewID(), rater: domain.NewID(), contract: domain.NewID()}
 	rows := []reflect.Value{reflect.ValueOf(store.WorkOrderRowOf(fx.fullOrder("A", false))),
 		reflect.ValueOf(store.WorkOrderRowOf(fx.fullOrder("B", true)))}
 	typ := rows[0].Type()

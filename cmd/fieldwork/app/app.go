@@ -25,6 +25,7 @@ import (
 	"github.com/fieldwork/fieldwork/domain/billing"
 	"github.com/fieldwork/fieldwork/domain/callback"
 	"github.com/fieldwork/fieldwork/domain/complaint"
+	"github.com/fieldwork/fieldwork/domain/contract"
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
 	"github.com/fieldwork/fieldwork/domain/inquiry"
@@ -128,8 +129,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	callbacks := callback.NewService(db.Callbacks(), repairs, notifyAdapter{notifier}, db, events, cfg.Clock)
 	dir := &orderDirectory{db: db}
 	inquiries := inquiry.NewService(db.Inquiries(), inquiryStaff{db}, db, events, cfg.Clock)
-	orders := workorder.NewService(db.WorkOrders(), dir, &unitWork{db.Custody()}, callbacks, inquiries, notifyAdapter{notifier}, db, events, cfg.Clock, cfg.SLA)
-	units := custody.NewService(db.Custody(), custodyOrders{orderFacts{orders}}, db.Photos(), plates{db}, db, events, cfg.Clock)
+	contracts := contract.NewService(db.Contracts(), contractDirectory{db}, db, events, cfg.Clock)
+	orders := workorder.NewService(db.WorkOrders(), dir, orderContracts{contracts}, &unitWork{db.Custody()}, callbacks, inquiries, notifyAdapter{notifier},
+		db, events, cfg.Clock, cfg.SLA)
+	units := custody.NewService(db.Custody(), custodyOrders{orderFacts{orders}, db.Contracts()}, db.Photos(), plates{db}, db, events, cfg.Clock)
 	bills := billing.NewService(db.Billing(), billingOrders{orderFacts{orders}}, db, events, cfg.Clock)
 	// Custody and billing ask the work-order service about orders, and it
 	// asks them for warranties and bill totals: its directory learns of them
@@ -173,6 +176,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		Inquiries:  inquiries,
 		Complaints: complaints,
 		Callbacks:  callbacks,
+		Contracts:  contracts,
 		Notify:     notifier,
 		Tx:         db, Idempotency: idem,
 		Logger: logger, Registry: promReg,

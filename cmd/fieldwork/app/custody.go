@@ -21,15 +21,28 @@ func (f orderFacts) get(ctx context.Context, id uuid.UUID) (workorder.Order, err
 	return f.orders.Get(ctx, id)
 }
 
-type custodyOrders struct{ orderFacts }
+// custodyOrders tells custody of an order, with the warranty its contract
+// gives: a plain fact of the contract's row, read whoever installs.
+type custodyOrders struct {
+	orderFacts
+	contracts store.Contracts
+}
 
 func (f custodyOrders) Order(ctx context.Context, id uuid.UUID) (custody.Order, error) {
 	o, err := f.get(ctx, id)
 	if err != nil {
 		return custody.Order{}, err
 	}
-	return custody.Order{ID: o.ID, CustomerID: o.CustomerID, VehicleIDs: o.VehicleIDs, OnSite: o.Status == workorder.OnSite,
-		TechnicianID: o.TechnicianID}, nil
+	out := custody.Order{ID: o.ID, CustomerID: o.CustomerID, VehicleIDs: o.VehicleIDs, OnSite: o.Status == workorder.OnSite,
+		TechnicianID: o.TechnicianID}
+	if o.ContractID != uuid.Nil {
+		c, err := f.contracts.ByID(ctx, o.ContractID)
+		if err != nil {
+			return custody.Order{}, err
+		}
+		out.WarrantyMonths = c.WarrantyMonths
+	}
+	return out, nil
 }
 
 type billingOrders struct{ orderFacts }

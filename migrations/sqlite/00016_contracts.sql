@@ -1,0 +1,51 @@
+-- +goose Up
+-- Service contracts (服务合同): per-customer SLA terms and warranty, in force
+-- between two days (both included), over some or all of the customer's vehicles.
+CREATE TABLE contracts (
+    id              TEXT PRIMARY KEY,
+    number          TEXT NOT NULL,
+    customer_id     TEXT NOT NULL REFERENCES customers (id),
+    starts_on       TEXT NOT NULL,
+    ends_on         TEXT NOT NULL,
+    all_vehicles    BOOLEAN NOT NULL,
+    sla             TEXT NOT NULL,
+    warranty_months INTEGER,
+    version         INTEGER NOT NULL,
+    created_by      TEXT NOT NULL REFERENCES users (id),
+    created_at      DATETIME NOT NULL,
+    updated_at      DATETIME NOT NULL,
+    CHECK (starts_on <= ends_on)
+);
+-- The number is the archive prefix: unique.
+CREATE UNIQUE INDEX contracts_number ON contracts (number);
+-- The list by customer, and the contracts in force on a day (per customer
+-- for a new work order, across customers for active_on).
+CREATE INDEX contracts_customer ON contracts (customer_id, id);
+CREATE INDEX contracts_customer_days ON contracts (customer_id, starts_on, ends_on);
+CREATE INDEX contracts_days ON contracts (ends_on, starts_on);
+
+-- The vehicles a contract names; none for one over all the customer's.
+CREATE TABLE contract_vehicles (
+    contract_id TEXT NOT NULL REFERENCES contracts (id),
+    vehicle_id  TEXT NOT NULL REFERENCES vehicles (id),
+    PRIMARY KEY (contract_id, vehicle_id)
+);
+CREATE INDEX contract_vehicles_vehicle ON contract_vehicles (vehicle_id);
+
+-- A work order's contract and the SLA terms it was created under (JSON),
+-- null for orders under FIELDWORK_SLA.
+ALTER TABLE work_orders ADD COLUMN contract_id TEXT REFERENCES contracts (id);
+ALTER TABLE work_orders ADD COLUMN sla_terms TEXT;
+CREATE INDEX work_orders_contract ON work_orders (contract_id, id);
+
+-- The warranty months of the contract a terminal was first installed under;
+-- null: its model's.
+ALTER TABLE terminals ADD COLUMN warranty_months INTEGER;
+
+-- +goose Down
+ALTER TABLE terminals DROP COLUMN warranty_months;
+DROP INDEX work_orders_contract;
+ALTER TABLE work_orders DROP COLUMN sla_terms;
+ALTER TABLE work_orders DROP COLUMN contract_id;
+DROP TABLE contract_vehicles;
+DROP TABLE contracts;
