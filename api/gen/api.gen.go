@@ -1062,11 +1062,13 @@ type BillLine struct {
 // BillLineKind defines model for BillLine.Kind.
 type BillLineKind string
 
-// BillLineEntry defines model for BillLineEntry.
+// BillLineEntry A bill line in a list across orders.
 type BillLineEntry struct {
 	// Amount What the line is worth.
-	Amount Fen       `json:"amount"`
-	At     Timestamp `json:"at"`
+	Amount Fen `json:"amount"`
+
+	// At When it was recorded.
+	At Timestamp `json:"at"`
 
 	// Charged What the customer pays for it under the warranty rule: out of warranty parts, in warranty nothing, on an install parts; paid extra services always.
 	Charged Fen `json:"charged"`

@@ -15,6 +15,7 @@ type Price struct {
 	ItemID    uuid.UUID
 	Code      string
 	Kind      Kind
+	Name      string
 	PerHour   bool // labour by the hour: charged for the minutes worked
 	UnitPrice int64
 }
@@ -67,6 +68,9 @@ func (s *Service) price(ctx context.Context, a domain.Actor, l *Line, p pricing)
 	l.Code, l.PriceItemID, l.ListPrice = &item.Code, &id, &list
 	if l.Kind == Part {
 		l.PartCode = &item.Code
+	}
+	if l.Description == "" {
+		l.Description = item.Name
 	}
 	if err := s.amount(l, list, p.field); err != nil {
 		return err

@@ -20,6 +20,6 @@ func (p billingPrices) PriceOn(ctx context.Context, code string, at time.Time) (
 	if err != nil || !ok {
 		return billing.Price{}, false, err
 	}
-	return billing.Price{ItemID: it.ID, Code: it.Code, Kind: billing.Kind(it.Kind), PerHour: it.Kind == pricelist.Labour && it.Unit == pricelist.Hour,
+	return billing.Price{ItemID: it.ID, Code: it.Code, Kind: billing.Kind(it.Kind), Name: it.Name, PerHour: it.Kind == pricelist.Labour && it.Unit == pricelist.Hour,
 		UnitPrice: it.UnitPrice}, true, nil
 }
