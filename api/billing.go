@@ -9,7 +9,8 @@ import (
 
 func billLineDTO(l billing.Line, charged int64) gen.BillLine {
 	out := gen.BillLine{Id: l.ID, Kind: gen.BillLineKind(l.Kind), PartCode: nullableOf(l.PartCode), Description: l.Description,
-		Quantity: int32(l.Quantity), UnitPrice: l.UnitPrice, Amount: l.Amount, Charged: charged}
+		Quantity: int32(l.Quantity), UnitPrice: l.UnitPrice, Amount: l.Amount, Charged: charged, Code: nullableOf(l.Code), OffList: l.OffList,
+		PriceItemId: nullableOf(l.PriceItemID), ListPrice: nullableOf(l.ListPrice), PriceOverrideReason: nullableOf(l.OverrideReason)}
 	if l.Minutes != nil {
 		m := int32(*l.Minutes)
 		out.Minutes = nullableOf(&m)
@@ -22,7 +23,8 @@ func billLineDTO(l billing.Line, charged int64) gen.BillLine {
 // AddPart records parts used on an order.
 func (s *Server) AddPart(ctx context.Context, req gen.AddPartRequestObject) (gen.AddPartResponseObject, error) {
 	b := req.Body
-	r, err := s.cfg.Billing.AddPart(ctx, req.Id, b.PartCode, b.Description, int(b.Quantity), b.UnitPrice)
+	r, err := s.cfg.Billing.AddPart(ctx, req.Id, billing.PartInput{Code: b.PartCode, Description: b.Description, Quantity: int(b.Quantity),
+		UnitPrice: b.UnitPrice, OverrideReason: b.PriceOverrideReason})
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +34,8 @@ func (s *Server) AddPart(ctx context.Context, req gen.AddPartRequestObject) (gen
 // AddLabour records labour on an order.
 func (s *Server) AddLabour(ctx context.Context, req gen.AddLabourRequestObject) (gen.AddLabourResponseObject, error) {
 	b := req.Body
-	r, err := s.cfg.Billing.AddLabour(ctx, req.Id, b.Description, int(b.Minutes), b.Amount)
+	r, err := s.cfg.Billing.AddLabour(ctx, req.Id, billing.LabourInput{Code: b.Code, Description: b.Description, Minutes: int(b.Minutes),
+		Amount: b.Amount, OverrideReason: b.PriceOverrideReason})
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +52,7 @@ func (s *Server) GetBill(ctx context.Context, req gen.GetBillRequestObject) (gen
 	for i, l := range b.Lines {
 		lines[i] = billLineDTO(l, b.Charged[i])
 	}
-	out := gen.GetBill200JSONResponse{Lines: lines, PartsTotal: b.PartsTotal, LabourTotal: b.LabourTotal, Total: b.Total, Currency: gen.CNY}
+	out := gen.GetBill200JSONResponse{Lines: lines, PartsTotal: b.PartsTotal, LabourTotal: b.LabourTotal, ServicesTotal: b.ServicesTotal, Total: b.Total, Currency: gen.CNY}
 	out.Warranty.InWarranty, out.Warranty.Rule = b.InWarranty, gen.BillWarrantyRule(b.Rule)
 	return out, nil
 }

@@ -147,6 +147,26 @@ func pagingCases() map[string]pagingCase {
 			e.completeCallback(t, f.dispatcher.Token, page.Items[2], map[string]any{"outcome": "no_answer"}).expect(t, 200)
 			return f.dispatcher.Token, []string{of, of + "&status=scheduled"}, mapSlice(page.Items, func(c callbackOut) uuid.UUID { return c.ID })
 		},
+		"listPriceItems": func(t *testing.T, e *env, f *fleet) (string, []string, []uuid.UUID) {
+			var ids []uuid.UUID
+			tag := uuid.NewString()[:6]
+			for i := range pagingRows {
+				it := e.priceItem(t, f.manager.Token, fmt.Sprintf("PG-%s-%d", tag, i), "part", "each", int64(100+i), "")
+				ids = append(ids, it.ID)
+			}
+			// A new version of the first: both are listed, one is in force.
+			ids = append(ids, e.reprice(t, f.manager.Token, ids[0], 150, e.clock.Now().AddDate(0, 0, 1).Format(time.DateOnly)).ID)
+			return f.tech.Token, []string{"/v1/price-items", "/v1/price-items?kind=part&on=" + e.clock.Now().Format(time.DateOnly)}, ids[:pagingRows]
+		},
+		"listBillLines": func(t *testing.T, e *env, f *fleet) (string, []string, []uuid.UUID) {
+			o := e.onSiteOrder(t, f, repairBody(*f, "normal"))
+			var ids []uuid.UUID
+			for i := range pagingRows {
+				l := e.addLine(t, f.tech.Token, o.ID, "parts", map[string]any{"part_code": fmt.Sprintf("OFF-%d", i), "description": "odd", "quantity": 1, "unit_price": 100}, 201)
+				ids = append(ids, l.ID)
+			}
+			return f.manager.Token, []string{"/v1/bill-lines?off_list=true", "/v1/bill-lines"}, ids
+		},
 		"listNotifications": func(t *testing.T, e *env, f *fleet) (string, []string, []uuid.UUID) {
 			// A repair to its completion texts the customer five times.
 			o := e.onSiteOrder(t, f, repairBody(*f, "high"))

@@ -28,6 +28,7 @@ import (
 	"github.com/fieldwork/fieldwork/domain/inquiry"
 	"github.com/fieldwork/fieldwork/domain/notify"
 	"github.com/fieldwork/fieldwork/domain/photo"
+	"github.com/fieldwork/fieldwork/domain/pricelist"
 	"github.com/fieldwork/fieldwork/domain/user"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
 	"github.com/fieldwork/fieldwork/domain/workorder"
@@ -52,6 +53,7 @@ type Config struct {
 	Photos     *photo.Service
 	Custody    *custody.Service
 	Billing    *billing.Service
+	Prices     *pricelist.Service
 	Inquiries  *inquiry.Service
 	Complaints *complaint.Service
 	Callbacks  *callback.Service

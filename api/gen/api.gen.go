@@ -57,16 +57,40 @@ func (e BillWarrantyRule) Valid() bool {
 
 // Defines values for BillLineKind.
 const (
-	Labour BillLineKind = "labour"
-	Part   BillLineKind = "part"
+	BillLineKindLabour  BillLineKind = "labour"
+	BillLineKindPart    BillLineKind = "part"
+	BillLineKindService BillLineKind = "service"
 )
 
 // Valid indicates whether the value is a known member of the BillLineKind enum.
 func (e BillLineKind) Valid() bool {
 	switch e {
-	case Labour:
+	case BillLineKindLabour:
 		return true
-	case Part:
+	case BillLineKindPart:
+		return true
+	case BillLineKindService:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillLineEntryKind.
+const (
+	BillLineEntryKindLabour  BillLineEntryKind = "labour"
+	BillLineEntryKindPart    BillLineEntryKind = "part"
+	BillLineEntryKindService BillLineEntryKind = "service"
+)
+
+// Valid indicates whether the value is a known member of the BillLineEntryKind enum.
+func (e BillLineEntryKind) Valid() bool {
+	switch e {
+	case BillLineEntryKindLabour:
+		return true
+	case BillLineEntryKindPart:
+		return true
+	case BillLineEntryKindService:
 		return true
 	default:
 		return false
@@ -562,6 +586,48 @@ func (e PhotoUploadUploadMethod) Valid() bool {
 	}
 }
 
+// Defines values for PriceItemKind.
+const (
+	PriceItemKindLabour  PriceItemKind = "labour"
+	PriceItemKindPart    PriceItemKind = "part"
+	PriceItemKindService PriceItemKind = "service"
+)
+
+// Valid indicates whether the value is a known member of the PriceItemKind enum.
+func (e PriceItemKind) Valid() bool {
+	switch e {
+	case PriceItemKindLabour:
+		return true
+	case PriceItemKindPart:
+		return true
+	case PriceItemKindService:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PriceUnit.
+const (
+	PriceUnitEach  PriceUnit = "each"
+	PriceUnitHour  PriceUnit = "hour"
+	PriceUnitVisit PriceUnit = "visit"
+)
+
+// Valid indicates whether the value is a known member of the PriceUnit enum.
+func (e PriceUnit) Valid() bool {
+	switch e {
+	case PriceUnitEach:
+		return true
+	case PriceUnitHour:
+		return true
+	case PriceUnitVisit:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Priority.
 const (
 	High   Priority = "high"
@@ -944,6 +1010,9 @@ type Bill struct {
 	// PartsTotal Charged for parts.
 	PartsTotal Fen `json:"parts_total"`
 
+	// ServicesTotal Charged for paid extra services.
+	ServicesTotal Fen `json:"services_total"`
+
 	// Total Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
 	Total    Fen `json:"total"`
 	Warranty struct {
@@ -964,14 +1033,29 @@ type BillLine struct {
 	// Amount What the line is worth.
 	Amount Fen `json:"amount"`
 
-	// Charged What the customer pays for it under the warranty rule.
-	Charged     Fen                       `json:"charged"`
+	// Charged What the customer pays for it under the warranty rule: out of warranty parts, in warranty nothing, on an install parts; paid extra services always.
+	Charged Fen `json:"charged"`
+
+	// Code The price-list code the line was recorded with (a part's part_code).
+	Code        nullable.Nullable[string] `json:"code"`
 	Description Reason                    `json:"description"`
 	Id          Uuid                      `json:"id"`
 	Kind        BillLineKind              `json:"kind"`
-	Minutes     nullable.Nullable[int32]  `json:"minutes"`
-	PartCode    nullable.Nullable[string] `json:"part_code"`
-	Quantity    int32                     `json:"quantity"`
+
+	// ListPrice The price list's unit price on the day (for labour by the hour, per hour).
+	ListPrice nullable.Nullable[Fen]   `json:"list_price"`
+	Minutes   nullable.Nullable[int32] `json:"minutes"`
+
+	// OffList The price was typed, not taken from the price list (a code not on it, or labour without a code).
+	OffList  bool                      `json:"off_list"`
+	PartCode nullable.Nullable[string] `json:"part_code"`
+
+	// PriceItemId The price-list version that priced the line.
+	PriceItemId nullable.Nullable[Uuid] `json:"price_item_id"`
+
+	// PriceOverrideReason Why a manager charged other than the list.
+	PriceOverrideReason nullable.Nullable[string] `json:"price_override_reason"`
+	Quantity            int32                     `json:"quantity"`
 
 	// UnitPrice Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
 	UnitPrice Fen `json:"unit_price"`
@@ -979,6 +1063,55 @@ type BillLine struct {
 
 // BillLineKind defines model for BillLine.Kind.
 type BillLineKind string
+
+// BillLineEntry A bill line in a list across orders.
+type BillLineEntry struct {
+	// Amount What the line is worth.
+	Amount Fen `json:"amount"`
+
+	// At When it was recorded.
+	At Timestamp `json:"at"`
+
+	// Charged What the customer pays for it under the warranty rule: out of warranty parts, in warranty nothing, on an install parts; paid extra services always.
+	Charged Fen `json:"charged"`
+
+	// Code The price-list code the line was recorded with (a part's part_code).
+	Code        nullable.Nullable[string] `json:"code"`
+	CreatedBy   Uuid                      `json:"created_by"`
+	Description Reason                    `json:"description"`
+	Id          Uuid                      `json:"id"`
+	Kind        BillLineEntryKind         `json:"kind"`
+
+	// ListPrice The price list's unit price on the day (for labour by the hour, per hour).
+	ListPrice nullable.Nullable[Fen]   `json:"list_price"`
+	Minutes   nullable.Nullable[int32] `json:"minutes"`
+
+	// OffList The price was typed, not taken from the price list (a code not on it, or labour without a code).
+	OffList  bool                      `json:"off_list"`
+	PartCode nullable.Nullable[string] `json:"part_code"`
+
+	// PriceItemId The price-list version that priced the line.
+	PriceItemId nullable.Nullable[Uuid] `json:"price_item_id"`
+
+	// PriceOverrideReason Why a manager charged other than the list.
+	PriceOverrideReason nullable.Nullable[string] `json:"price_override_reason"`
+	Quantity            int32                     `json:"quantity"`
+
+	// UnitPrice Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
+	UnitPrice   Fen  `json:"unit_price"`
+	WorkOrderId Uuid `json:"work_order_id"`
+}
+
+// BillLineEntryKind defines model for BillLineEntry.Kind.
+type BillLineEntryKind string
+
+// BillLinePage defines model for BillLinePage.
+type BillLinePage struct {
+	Items []BillLineEntry `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
 
 // Callback defines model for Callback.
 type Callback struct {
@@ -1509,10 +1642,14 @@ type InstallationCreate struct {
 
 // LabourCreate defines model for LabourCreate.
 type LabourCreate struct {
-	// Amount Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
-	Amount      Fen    `json:"amount"`
-	Description Reason `json:"description"`
-	Minutes     int32  `json:"minutes"`
+	// Amount With a code on the price list, what the list gives for the minutes when absent; a different amount is 422 unless a manager gives price_override_reason. Required otherwise.
+	Amount      *Fen       `json:"amount,omitempty"`
+	Code        *PriceCode `json:"code,omitempty"`
+	Description Reason     `json:"description"`
+	Minutes     int32      `json:"minutes"`
+
+	// PriceOverrideReason Why the line departs from the price list: a manager (or admin) only, and only with a price that differs from it.
+	PriceOverrideReason *PriceOverrideReason `json:"price_override_reason,omitempty"`
 }
 
 // Latitude defines model for Latitude.
@@ -1591,12 +1728,15 @@ type NullableTimestamp = time.Time
 
 // PartCreate defines model for PartCreate.
 type PartCreate struct {
-	Description Reason `json:"description"`
-	PartCode    string `json:"part_code"`
-	Quantity    int32  `json:"quantity"`
+	Description Reason    `json:"description"`
+	PartCode    PriceCode `json:"part_code"`
 
-	// UnitPrice Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
-	UnitPrice Fen `json:"unit_price"`
+	// PriceOverrideReason Why the line departs from the price list: a manager (or admin) only, and only with a price that differs from it.
+	PriceOverrideReason *PriceOverrideReason `json:"price_override_reason,omitempty"`
+	Quantity            int32                `json:"quantity"`
+
+	// UnitPrice For a code on the price list, its price on the day when absent; a different price is 422 unless a manager gives price_override_reason. Required for a code not on the list.
+	UnitPrice *Fen `json:"unit_price,omitempty"`
 }
 
 // PersonName defines model for PersonName.
@@ -1674,6 +1814,78 @@ type PhotoUploadUploadMethod string
 // Example: 粤B12345
 type Plate = string
 
+// PriceCode defines model for PriceCode.
+type PriceCode = string
+
+// PriceItem defines model for PriceItem.
+type PriceItem struct {
+	Code      PriceCode `json:"code"`
+	CreatedAt Timestamp `json:"created_at"`
+	CreatedBy Uuid      `json:"created_by"`
+
+	// Id This version's id.
+	Id   Uuid          `json:"id"`
+	Kind PriceItemKind `json:"kind"`
+	Name Reason        `json:"name"`
+
+	// Unit A labour item by the hour is charged for the minutes worked (rounded half up to the fen); any other unit per quantity.
+	Unit PriceUnit `json:"unit"`
+
+	// UnitPrice Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
+	UnitPrice Fen                `json:"unit_price"`
+	ValidFrom openapi_types.Date `json:"valid_from"`
+
+	// Version 1 for the code's first version, then one more for each change.
+	Version int32 `json:"version"`
+}
+
+// PriceItemCreate defines model for PriceItemCreate.
+type PriceItemCreate struct {
+	Code PriceCode     `json:"code"`
+	Kind PriceItemKind `json:"kind"`
+	Name Reason        `json:"name"`
+
+	// Unit A labour item by the hour is charged for the minutes worked (rounded half up to the fen); any other unit per quantity.
+	Unit PriceUnit `json:"unit"`
+
+	// UnitPrice Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
+	UnitPrice Fen `json:"unit_price"`
+
+	// ValidFrom The first day of the price (UTC); today when absent.
+	ValidFrom *openapi_types.Date `json:"valid_from,omitempty"`
+}
+
+// PriceItemKind defines model for PriceItemKind.
+type PriceItemKind string
+
+// PriceItemPage defines model for PriceItemPage.
+type PriceItemPage struct {
+	Items []PriceItem `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// PriceItemUpdate defines model for PriceItemUpdate.
+type PriceItemUpdate struct {
+	Name *Reason `json:"name,omitempty"`
+
+	// Unit A labour item by the hour is charged for the minutes worked (rounded half up to the fen); any other unit per quantity.
+	Unit *PriceUnit `json:"unit,omitempty"`
+
+	// UnitPrice Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
+	UnitPrice *Fen `json:"unit_price,omitempty"`
+
+	// ValidFrom The first day of the new version (UTC); today when absent.
+	ValidFrom *openapi_types.Date `json:"valid_from,omitempty"`
+}
+
+// PriceOverrideReason Why the line departs from the price list: a manager (or admin) only, and only with a price that differs from it.
+type PriceOverrideReason = Reason
+
+// PriceUnit A labour item by the hour is charged for the minutes worked (rounded half up to the fen); any other unit per quantity.
+type PriceUnit string
+
 // Priority defines model for Priority.
 type Priority string
 
@@ -1723,6 +1935,21 @@ type Role string
 
 // Serial defines model for Serial.
 type Serial = string
+
+// ServiceCreate defines model for ServiceCreate.
+type ServiceCreate struct {
+	Code PriceCode `json:"code"`
+
+	// Description The price list's name when absent.
+	Description *Reason `json:"description,omitempty"`
+
+	// PriceOverrideReason Why the line departs from the price list: a manager (or admin) only, and only with a price that differs from it.
+	PriceOverrideReason *PriceOverrideReason `json:"price_override_reason,omitempty"`
+	Quantity            *int32               `json:"quantity,omitempty"`
+
+	// UnitPrice The price on the day when absent.
+	UnitPrice *Fen `json:"unit_price,omitempty"`
+}
 
 // Severity defines model for Severity.
 type Severity string
@@ -2299,6 +2526,21 @@ type Unprocessable = Problem
 // UnsupportedMediaType An RFC 9457 problem.
 type UnsupportedMediaType = Problem
 
+// ListBillLinesParams defines parameters for ListBillLines.
+type ListBillLinesParams struct {
+	OffList *bool      `form:"off_list,omitempty" json:"off_list,omitempty"`
+	From    *Timestamp `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Exclusive.
+	To *Timestamp `form:"to,omitempty" json:"to,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListCallbacksParams defines parameters for ListCallbacks.
 type ListCallbacksParams struct {
 	DueBefore  *Timestamp      `form:"due_before,omitempty" json:"due_before,omitempty"`
@@ -2539,6 +2781,21 @@ type CompletePhotoParams struct {
 	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
 	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListPriceItemsParams defines parameters for ListPriceItems.
+type ListPriceItemsParams struct {
+	Code *PriceCode     `form:"code,omitempty" json:"code,omitempty"`
+	Kind *PriceItemKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// On A day; only the versions in force on it.
+	On *openapi_types.Date `form:"on,omitempty" json:"on,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // ListSimsParams defines parameters for ListSims.
@@ -3005,6 +3262,17 @@ type ResumeWorkOrderParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// AddServiceParams defines parameters for AddService.
+type AddServiceParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateSwapParams defines parameters for CreateSwap.
 type CreateSwapParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
@@ -3063,6 +3331,12 @@ type TakeInquiryJSONRequestBody = InquiryTake
 
 // InquiryToWorkOrderJSONRequestBody defines body for InquiryToWorkOrder for application/json ContentType.
 type InquiryToWorkOrderJSONRequestBody = WorkOrderCreate
+
+// CreatePriceItemJSONRequestBody defines body for CreatePriceItem for application/json ContentType.
+type CreatePriceItemJSONRequestBody = PriceItemCreate
+
+// UpdatePriceItemJSONRequestBody defines body for UpdatePriceItem for application/json ContentType.
+type UpdatePriceItemJSONRequestBody = PriceItemUpdate
 
 // CreateSimJSONRequestBody defines body for CreateSim for application/json ContentType.
 type CreateSimJSONRequestBody = SimCreate
@@ -3145,6 +3419,9 @@ type CreatePhotoJSONRequestBody = PhotoCreate
 // ReopenWorkOrderJSONRequestBody defines body for ReopenWorkOrder for application/json ContentType.
 type ReopenWorkOrderJSONRequestBody = ReopenRequest
 
+// AddServiceJSONRequestBody defines body for AddService for application/json ContentType.
+type AddServiceJSONRequestBody = ServiceCreate
+
 // CreateSwapJSONRequestBody defines body for CreateSwap for application/json ContentType.
 type CreateSwapJSONRequestBody = SwapCreate
 
@@ -3165,6 +3442,9 @@ type ServerInterface interface {
 	// Refresh Exchange a refresh token for a new pair
 	// (POST /v1/auth/refresh)
 	Refresh(ctx echo.Context) error
+	// ListBillLines Bill lines across orders (admin, manager)
+	// (GET /v1/bill-lines)
+	ListBillLines(ctx echo.Context, params ListBillLinesParams) error
 	// ListCallbacks Callbacks to make (回访)
 	// (GET /v1/callbacks)
 	ListCallbacks(ctx echo.Context, params ListCallbacksParams) error
@@ -3252,6 +3532,18 @@ type ServerInterface interface {
 	// CompletePhoto Finish a photo upload
 	// (POST /v1/photos/{id}/complete)
 	CompletePhoto(ctx echo.Context, id Id, params CompletePhotoParams) error
+	// ListPriceItems List the price list's versions (staff, finance, technicians)
+	// (GET /v1/price-items)
+	ListPriceItems(ctx echo.Context, params ListPriceItemsParams) error
+	// CreatePriceItem Put an item on the price list (admin, manager)
+	// (POST /v1/price-items)
+	CreatePriceItem(ctx echo.Context) error
+	// GetPriceItem One price-list version (staff, finance, technicians)
+	// (GET /v1/price-items/{id})
+	GetPriceItem(ctx echo.Context, id Id) error
+	// UpdatePriceItem Change an item's price from a day (admin, manager)
+	// (PATCH /v1/price-items/{id})
+	UpdatePriceItem(ctx echo.Context, id Id) error
 	// ListSims List SIM cards
 	// (GET /v1/sims)
 	ListSims(ctx echo.Context, params ListSimsParams) error
@@ -3402,6 +3694,9 @@ type ServerInterface interface {
 	// ResumeWorkOrder Resume
 	// (POST /v1/work-orders/{id}/resume)
 	ResumeWorkOrder(ctx echo.Context, id Id, params ResumeWorkOrderParams) error
+	// AddService Record a paid extra service (the assigned technician, staff)
+	// (POST /v1/work-orders/{id}/services)
+	AddService(ctx echo.Context, id Id, params AddServiceParams) error
 	// CreateSwap Record a terminal or SIM swap (the assigned technician, on site)
 	// (POST /v1/work-orders/{id}/swaps)
 	CreateSwap(ctx echo.Context, id Id, params CreateSwapParams) error
@@ -3454,6 +3749,52 @@ func (w *ServerInterfaceWrapper) Refresh(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.Refresh(ctx)
+	return err
+}
+
+// ListBillLines converts echo context to params.
+func (w *ServerInterfaceWrapper) ListBillLines(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListBillLinesParams
+	// ------------- Optional query parameter "off_list" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "off_list", ctx.QueryParams(), &params.OffList, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter off_list: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListBillLines(ctx, params)
 	return err
 }
 
@@ -4370,6 +4711,93 @@ func (w *ServerInterfaceWrapper) CompletePhoto(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CompletePhoto(ctx, id, params)
+	return err
+}
+
+// ListPriceItems converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPriceItems(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPriceItemsParams
+	// ------------- Optional query parameter "code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "code", ctx.QueryParams(), &params.Code, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// ------------- Optional query parameter "on" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "on", ctx.QueryParams(), &params.On, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter on: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPriceItems(ctx, params)
+	return err
+}
+
+// CreatePriceItem converts echo context to params.
+func (w *ServerInterfaceWrapper) CreatePriceItem(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreatePriceItem(ctx)
+	return err
+}
+
+// GetPriceItem converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPriceItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPriceItem(ctx, id)
+	return err
+}
+
+// UpdatePriceItem converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdatePriceItem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdatePriceItem(ctx, id)
 	return err
 }
 
@@ -6049,6 +6477,42 @@ func (w *ServerInterfaceWrapper) ResumeWorkOrder(ctx echo.Context) error {
 	return err
 }
 
+// AddService converts echo context to params.
+func (w *ServerInterfaceWrapper) AddService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AddServiceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddService(ctx, id, params)
+	return err
+}
+
 // CreateSwap converts echo context to params.
 func (w *ServerInterfaceWrapper) CreateSwap(ctx echo.Context) error {
 	var err error
@@ -6137,6 +6601,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/auth/login", wrapper.Login, options.OperationMiddlewares["login"]...)
 	router.POST(options.BaseURL+"/v1/auth/logout", wrapper.Logout, options.OperationMiddlewares["logout"]...)
 	router.POST(options.BaseURL+"/v1/auth/refresh", wrapper.Refresh, options.OperationMiddlewares["refresh"]...)
+	router.GET(options.BaseURL+"/v1/bill-lines", wrapper.ListBillLines, options.OperationMiddlewares["listBillLines"]...)
 	router.GET(options.BaseURL+"/v1/callbacks", wrapper.ListCallbacks, options.OperationMiddlewares["listCallbacks"]...)
 	router.GET(options.BaseURL+"/v1/callbacks/:id", wrapper.GetCallback, options.OperationMiddlewares["getCallback"]...)
 	router.POST(options.BaseURL+"/v1/callbacks/:id/complete", wrapper.CompleteCallback, options.OperationMiddlewares["completeCallback"]...)
@@ -6166,6 +6631,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/notifications", wrapper.ListNotifications, options.OperationMiddlewares["listNotifications"]...)
 	router.GET(options.BaseURL+"/v1/photos/:id", wrapper.GetPhoto, options.OperationMiddlewares["getPhoto"]...)
 	router.POST(options.BaseURL+"/v1/photos/:id/complete", wrapper.CompletePhoto, options.OperationMiddlewares["completePhoto"]...)
+	router.GET(options.BaseURL+"/v1/price-items", wrapper.ListPriceItems, options.OperationMiddlewares["listPriceItems"]...)
+	router.POST(options.BaseURL+"/v1/price-items", wrapper.CreatePriceItem, options.OperationMiddlewares["createPriceItem"]...)
+	router.GET(options.BaseURL+"/v1/price-items/:id", wrapper.GetPriceItem, options.OperationMiddlewares["getPriceItem"]...)
+	router.PATCH(options.BaseURL+"/v1/price-items/:id", wrapper.UpdatePriceItem, options.OperationMiddlewares["updatePriceItem"]...)
 	router.GET(options.BaseURL+"/v1/sims", wrapper.ListSims, options.OperationMiddlewares["listSims"]...)
 	router.POST(options.BaseURL+"/v1/sims", wrapper.CreateSim, options.OperationMiddlewares["createSim"]...)
 	router.GET(options.BaseURL+"/v1/sims/:id", wrapper.GetSim, options.OperationMiddlewares["getSim"]...)
@@ -6216,6 +6685,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/work-orders/:id/photos", wrapper.CreatePhoto, options.OperationMiddlewares["createPhoto"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/reopen", wrapper.ReopenWorkOrder, options.OperationMiddlewares["reopenWorkOrder"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/resume", wrapper.ResumeWorkOrder, options.OperationMiddlewares["resumeWorkOrder"]...)
+	router.POST(options.BaseURL+"/v1/work-orders/:id/services", wrapper.AddService, options.OperationMiddlewares["addService"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/swaps", wrapper.CreateSwap, options.OperationMiddlewares["createSwap"]...)
 
 }
@@ -6724,6 +7194,114 @@ type Refresh500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response Refresh500ApplicationProblemPlusJSONResponse) VisitRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBillLinesRequestObject struct {
+	Params ListBillLinesParams
+}
+
+type ListBillLinesResponseObject interface {
+	VisitListBillLinesResponse(w http.ResponseWriter) error
+}
+
+type ListBillLines200JSONResponse BillLinePage
+
+func (response ListBillLines200JSONResponse) VisitListBillLinesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBillLines400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListBillLines400ApplicationProblemPlusJSONResponse) VisitListBillLinesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBillLines401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListBillLines401ApplicationProblemPlusJSONResponse) VisitListBillLinesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBillLines403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListBillLines403ApplicationProblemPlusJSONResponse) VisitListBillLinesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBillLines429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListBillLines429ApplicationProblemPlusJSONResponse) VisitListBillLinesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBillLines500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListBillLines500ApplicationProblemPlusJSONResponse) VisitListBillLinesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -11375,6 +11953,609 @@ type CompletePhoto500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CompletePhoto500ApplicationProblemPlusJSONResponse) VisitCompletePhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPriceItemsRequestObject struct {
+	Params ListPriceItemsParams
+}
+
+type ListPriceItemsResponseObject interface {
+	VisitListPriceItemsResponse(w http.ResponseWriter) error
+}
+
+type ListPriceItems200JSONResponse PriceItemPage
+
+func (response ListPriceItems200JSONResponse) VisitListPriceItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPriceItems400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPriceItems400ApplicationProblemPlusJSONResponse) VisitListPriceItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPriceItems401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPriceItems401ApplicationProblemPlusJSONResponse) VisitListPriceItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPriceItems403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListPriceItems403ApplicationProblemPlusJSONResponse) VisitListPriceItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPriceItems429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListPriceItems429ApplicationProblemPlusJSONResponse) VisitListPriceItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPriceItems500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListPriceItems500ApplicationProblemPlusJSONResponse) VisitListPriceItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePriceItemRequestObject struct {
+	Body *CreatePriceItemJSONRequestBody
+}
+
+type CreatePriceItemResponseObject interface {
+	VisitCreatePriceItemResponse(w http.ResponseWriter) error
+}
+
+type CreatePriceItem201ResponseHeaders struct {
+	Location *string
+}
+
+type CreatePriceItem201JSONResponse struct {
+	Body    PriceItem
+	Headers CreatePriceItem201ResponseHeaders
+}
+
+func (response CreatePriceItem201JSONResponse) VisitCreatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePriceItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePriceItem400ApplicationProblemPlusJSONResponse) VisitCreatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePriceItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePriceItem401ApplicationProblemPlusJSONResponse) VisitCreatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePriceItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePriceItem403ApplicationProblemPlusJSONResponse) VisitCreatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePriceItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePriceItem409ApplicationProblemPlusJSONResponse) VisitCreatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePriceItem413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePriceItem413ApplicationProblemPlusJSONResponse) VisitCreatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePriceItem415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePriceItem415ApplicationProblemPlusJSONResponse) VisitCreatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePriceItem422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePriceItem422ApplicationProblemPlusJSONResponse) VisitCreatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePriceItem429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePriceItem429ApplicationProblemPlusJSONResponse) VisitCreatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePriceItem500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePriceItem500ApplicationProblemPlusJSONResponse) VisitCreatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPriceItemRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type GetPriceItemResponseObject interface {
+	VisitGetPriceItemResponse(w http.ResponseWriter) error
+}
+
+type GetPriceItem200JSONResponse PriceItem
+
+func (response GetPriceItem200JSONResponse) VisitGetPriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPriceItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPriceItem400ApplicationProblemPlusJSONResponse) VisitGetPriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPriceItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetPriceItem401ApplicationProblemPlusJSONResponse) VisitGetPriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPriceItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetPriceItem403ApplicationProblemPlusJSONResponse) VisitGetPriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPriceItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPriceItem404ApplicationProblemPlusJSONResponse) VisitGetPriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPriceItem429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetPriceItem429ApplicationProblemPlusJSONResponse) VisitGetPriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPriceItem500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetPriceItem500ApplicationProblemPlusJSONResponse) VisitGetPriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePriceItemRequestObject struct {
+	Id   Id `json:"id"`
+	Body *UpdatePriceItemJSONRequestBody
+}
+
+type UpdatePriceItemResponseObject interface {
+	VisitUpdatePriceItemResponse(w http.ResponseWriter) error
+}
+
+type UpdatePriceItem200JSONResponse PriceItem
+
+func (response UpdatePriceItem200JSONResponse) VisitUpdatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePriceItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePriceItem400ApplicationProblemPlusJSONResponse) VisitUpdatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePriceItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePriceItem401ApplicationProblemPlusJSONResponse) VisitUpdatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePriceItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePriceItem403ApplicationProblemPlusJSONResponse) VisitUpdatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePriceItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePriceItem404ApplicationProblemPlusJSONResponse) VisitUpdatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePriceItem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePriceItem409ApplicationProblemPlusJSONResponse) VisitUpdatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePriceItem413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePriceItem413ApplicationProblemPlusJSONResponse) VisitUpdatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePriceItem415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePriceItem415ApplicationProblemPlusJSONResponse) VisitUpdatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePriceItem422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePriceItem422ApplicationProblemPlusJSONResponse) VisitUpdatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePriceItem429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePriceItem429ApplicationProblemPlusJSONResponse) VisitUpdatePriceItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePriceItem500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePriceItem500ApplicationProblemPlusJSONResponse) VisitUpdatePriceItemResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -19783,6 +20964,196 @@ func (response ResumeWorkOrder500ApplicationProblemPlusJSONResponse) VisitResume
 	return err
 }
 
+type AddServiceRequestObject struct {
+	Id     Id `json:"id"`
+	Params AddServiceParams
+	Body   *AddServiceJSONRequestBody
+}
+
+type AddServiceResponseObject interface {
+	VisitAddServiceResponse(w http.ResponseWriter) error
+}
+
+type AddService201JSONResponse BillLine
+
+func (response AddService201JSONResponse) VisitAddServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddService400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddService400ApplicationProblemPlusJSONResponse) VisitAddServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddService401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AddService401ApplicationProblemPlusJSONResponse) VisitAddServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddService403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AddService403ApplicationProblemPlusJSONResponse) VisitAddServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddService404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AddService404ApplicationProblemPlusJSONResponse) VisitAddServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddService409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AddService409ApplicationProblemPlusJSONResponse) VisitAddServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddService413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AddService413ApplicationProblemPlusJSONResponse) VisitAddServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddService415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response AddService415ApplicationProblemPlusJSONResponse) VisitAddServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddService422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response AddService422ApplicationProblemPlusJSONResponse) VisitAddServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddService429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AddService429ApplicationProblemPlusJSONResponse) VisitAddServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddService500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AddService500ApplicationProblemPlusJSONResponse) VisitAddServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateSwapRequestObject struct {
 	Id     Id `json:"id"`
 	Params CreateSwapParams
@@ -19990,6 +21361,9 @@ type StrictServerInterface interface {
 	// Refresh Exchange a refresh token for a new pair
 	// (POST /v1/auth/refresh)
 	Refresh(ctx context.Context, request RefreshRequestObject) (RefreshResponseObject, error)
+	// ListBillLines Bill lines across orders (admin, manager)
+	// (GET /v1/bill-lines)
+	ListBillLines(ctx context.Context, request ListBillLinesRequestObject) (ListBillLinesResponseObject, error)
 	// ListCallbacks Callbacks to make (回访)
 	// (GET /v1/callbacks)
 	ListCallbacks(ctx context.Context, request ListCallbacksRequestObject) (ListCallbacksResponseObject, error)
@@ -20077,6 +21451,18 @@ type StrictServerInterface interface {
 	// CompletePhoto Finish a photo upload
 	// (POST /v1/photos/{id}/complete)
 	CompletePhoto(ctx context.Context, request CompletePhotoRequestObject) (CompletePhotoResponseObject, error)
+	// ListPriceItems List the price list's versions (staff, finance, technicians)
+	// (GET /v1/price-items)
+	ListPriceItems(ctx context.Context, request ListPriceItemsRequestObject) (ListPriceItemsResponseObject, error)
+	// CreatePriceItem Put an item on the price list (admin, manager)
+	// (POST /v1/price-items)
+	CreatePriceItem(ctx context.Context, request CreatePriceItemRequestObject) (CreatePriceItemResponseObject, error)
+	// GetPriceItem One price-list version (staff, finance, technicians)
+	// (GET /v1/price-items/{id})
+	GetPriceItem(ctx context.Context, request GetPriceItemRequestObject) (GetPriceItemResponseObject, error)
+	// UpdatePriceItem Change an item's price from a day (admin, manager)
+	// (PATCH /v1/price-items/{id})
+	UpdatePriceItem(ctx context.Context, request UpdatePriceItemRequestObject) (UpdatePriceItemResponseObject, error)
 	// ListSims List SIM cards
 	// (GET /v1/sims)
 	ListSims(ctx context.Context, request ListSimsRequestObject) (ListSimsResponseObject, error)
@@ -20227,6 +21613,9 @@ type StrictServerInterface interface {
 	// ResumeWorkOrder Resume
 	// (POST /v1/work-orders/{id}/resume)
 	ResumeWorkOrder(ctx context.Context, request ResumeWorkOrderRequestObject) (ResumeWorkOrderResponseObject, error)
+	// AddService Record a paid extra service (the assigned technician, staff)
+	// (POST /v1/work-orders/{id}/services)
+	AddService(ctx context.Context, request AddServiceRequestObject) (AddServiceResponseObject, error)
 	// CreateSwap Record a terminal or SIM swap (the assigned technician, on site)
 	// (POST /v1/work-orders/{id}/swaps)
 	CreateSwap(ctx context.Context, request CreateSwapRequestObject) (CreateSwapResponseObject, error)
@@ -20422,6 +21811,31 @@ func (sh *strictHandler) Refresh(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(RefreshResponseObject); ok {
 		return validResponse.VisitRefreshResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListBillLines operation middleware
+func (sh *strictHandler) ListBillLines(ctx echo.Context, params ListBillLinesParams) error {
+	var request ListBillLinesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListBillLines(ctx.Request().Context(), request.(ListBillLinesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListBillLines")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListBillLinesResponseObject); ok {
+		return validResponse.VisitListBillLinesResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -21454,6 +22868,150 @@ func (sh *strictHandler) CompletePhoto(ctx echo.Context, id Id, params CompleteP
 		return err
 	} else if validResponse, ok := response.(CompletePhotoResponseObject); ok {
 		return validResponse.VisitCompletePhotoResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPriceItems operation middleware
+func (sh *strictHandler) ListPriceItems(ctx echo.Context, params ListPriceItemsParams) error {
+	var request ListPriceItemsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPriceItems(ctx.Request().Context(), request.(ListPriceItemsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPriceItems")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPriceItemsResponseObject); ok {
+		return validResponse.VisitListPriceItemsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreatePriceItem operation middleware
+func (sh *strictHandler) CreatePriceItem(ctx echo.Context) error {
+	var request CreatePriceItemRequestObject
+
+	var body CreatePriceItemJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreatePriceItem(ctx.Request().Context(), request.(CreatePriceItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreatePriceItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreatePriceItemResponseObject); ok {
+		return validResponse.VisitCreatePriceItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPriceItem operation middleware
+func (sh *strictHandler) GetPriceItem(ctx echo.Context, id Id) error {
+	var request GetPriceItemRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPriceItem(ctx.Request().Context(), request.(GetPriceItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPriceItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPriceItemResponseObject); ok {
+		return validResponse.VisitGetPriceItemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdatePriceItem operation middleware
+func (sh *strictHandler) UpdatePriceItem(ctx echo.Context, id Id) error {
+	var request UpdatePriceItemRequestObject
+
+	request.Id = id
+
+	var body UpdatePriceItemJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdatePriceItem(ctx.Request().Context(), request.(UpdatePriceItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdatePriceItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdatePriceItemResponseObject); ok {
+		return validResponse.VisitUpdatePriceItemResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -23343,6 +24901,55 @@ func (sh *strictHandler) ResumeWorkOrder(ctx echo.Context, id Id, params ResumeW
 		return err
 	} else if validResponse, ok := response.(ResumeWorkOrderResponseObject); ok {
 		return validResponse.VisitResumeWorkOrderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddService operation middleware
+func (sh *strictHandler) AddService(ctx echo.Context, id Id, params AddServiceParams) error {
+	var request AddServiceRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body AddServiceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddService(ctx.Request().Context(), request.(AddServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddServiceResponseObject); ok {
+		return validResponse.VisitAddServiceResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -1,7 +1,8 @@
-// Package billing records the parts and labour a work order used and
-// computes its bill by the company's rule: under warranty nothing is
-// charged; out of warranty a repair charges parts only (保修期外维修只收零部件费用);
-// installation labour is free.
+// Package billing records the parts, labour and paid extra services a work
+// order used, priced by the price list where it lists them, and computes
+// its bill by the company's rule: under warranty nothing is charged but paid
+// extra services (有偿服务); out of warranty a repair charges parts only
+// (保修期外维修只收零部件费用), and services; installation labour is free.
 package billing
 
 import (
@@ -14,13 +15,14 @@ import (
 	"github.com/fieldwork/fieldwork/domain"
 )
 
-// Kind is a part or labour.
+// Kind is a part, labour or a paid extra service.
 type Kind string
 
 // The kinds of bill line.
 const (
-	Part   Kind = "part"
-	Labour Kind = "labour"
+	Part        Kind = "part"
+	Labour      Kind = "labour"
+	PaidService Kind = "service"
 )
 
 // Line is one thing used on an order. Money is integer fen.
@@ -36,6 +38,16 @@ type Line struct {
 	Amount      int64
 	CreatedBy   uuid.UUID
 	At          time.Time
+	// Code is the price-list code the line was recorded with.
+	Code *string
+	// OffList: the price was typed, not taken from the price list.
+	OffList bool
+	// PriceItemID is the price-list version that priced the line, and
+	// ListPrice its unit price; OverrideReason says why a manager charged
+	// other than it.
+	PriceItemID    *uuid.UUID
+	ListPrice      *int64
+	OverrideReason *string
 }
 
 // Rule names why a bill charges what it does.
@@ -50,13 +62,14 @@ const (
 
 // Bill is what the customer pays.
 type Bill struct {
-	Lines       []Line
-	Charged     []int64 // per line
-	PartsTotal  int64
-	LabourTotal int64
-	Total       int64
-	InWarranty  bool
-	Rule        Rule
+	Lines         []Line
+	Charged       []int64 // per line
+	PartsTotal    int64
+	LabourTotal   int64
+	ServicesTotal int64
+	Total         int64
+	InWarranty    bool
+	Rule          Rule
 }
 
 // Order is what billing needs to know of a work order.
@@ -80,20 +93,23 @@ type Repository interface {
 	// LockLines makes concurrent adds to one order take turns until the
 	// transaction in ctx ends, so each sees the lines the other added.
 	LockLines(ctx context.Context, orderID uuid.UUID) error
+	// List pages through lines across orders in recording order.
+	List(ctx context.Context, f LineFilter, p domain.PageRequest) (domain.Page[Line], error)
 }
 
 // Service records usage and computes bills.
 type Service struct {
 	repo   Repository
 	orders Orders
+	prices PriceList
 	tx     domain.Transactor
 	events domain.EventLog
 	clock  domain.Clock
 }
 
 // NewService wires billing.
-func NewService(repo Repository, orders Orders, tx domain.Transactor, events domain.EventLog, clock domain.Clock) *Service {
-	return &Service{repo: repo, orders: orders, tx: tx, events: events, clock: clock}
+func NewService(repo Repository, orders Orders, prices PriceList, tx domain.Transactor, events domain.EventLog, clock domain.Clock) *Service {
+	return &Service{repo: repo, orders: orders, prices: prices, tx: tx, events: events, clock: clock}
 }
 
 // MaxFen bounds every sum of money the service keeps or shows: a unit
@@ -104,7 +120,7 @@ const MaxFen int64 = 100_000_000_000
 // MaxLines bounds the lines of one order, as the spec's Bill does.
 const MaxLines = 1000
 
-// MaxQuantity bounds a part line's quantity.
+// MaxQuantity bounds a part or service line's quantity.
 const MaxQuantity = 10000
 
 // Recorded is a line just recorded, with what the bill charges for it now.
@@ -113,39 +129,62 @@ type Recorded struct {
 	Charged int64
 }
 
-// AddPart records parts used (the assigned technician or staff).
-func (s *Service) AddPart(ctx context.Context, orderID uuid.UUID, code, description string, quantity int, unitPrice int64) (Recorded, error) {
+// PartInput is parts used. UnitPrice nil takes the price list's.
+type PartInput struct {
+	Code           string
+	Description    string
+	Quantity       int
+	UnitPrice      *int64
+	OverrideReason *string
+}
+
+// AddPart records parts used (the assigned technician or staff), at the
+// price list's price on the day when it lists the code.
+func (s *Service) AddPart(ctx context.Context, orderID uuid.UUID, in PartInput) (Recorded, error) {
 	var fe domain.FieldErrors
-	c := domain.Text(&fe, "part_code", code, 1, 64)
-	l := Line{Kind: Part, PartCode: &c, Description: domain.Text(&fe, "description", description, 1, 500), Quantity: quantity, UnitPrice: unitPrice}
-	switch {
-	case quantity < 1 || quantity > MaxQuantity:
+	c := domain.Text(&fe, "part_code", in.Code, 1, 64)
+	l := Line{Kind: Part, PartCode: &c, Code: &c, Description: domain.Text(&fe, "description", in.Description, 1, 500), Quantity: in.Quantity}
+	if in.Quantity < 1 || in.Quantity > MaxQuantity {
 		fe.Add("quantity", fmt.Sprintf("must be 1 to %d", MaxQuantity))
-	case unitPrice < 0 || unitPrice > MaxFen:
-		fe.Add("unit_price", fmt.Sprintf("must be 0 to %d fen", MaxFen))
-	case unitPrice > MaxFen/int64(quantity):
-		fe.Add("unit_price", fmt.Sprintf("quantity × unit_price must be at most %d fen", MaxFen))
-	default:
-		l.Amount = int64(quantity) * unitPrice
 	}
-	return s.add(ctx, orderID, l, fe)
+	p := pricing{codeField: "part_code", field: "unit_price", code: &c, given: in.UnitPrice, reason: domain.OptionalText(&fe, "price_override_reason", in.OverrideReason, 500)}
+	checkFen(&fe, "unit_price", in.UnitPrice)
+	return s.add(ctx, orderID, l, fe, p)
+}
+
+// LabourInput is labour done. Amount nil takes the price list's for Code.
+type LabourInput struct {
+	Code           *string
+	Description    string
+	Minutes        int
+	Amount         *int64
+	OverrideReason *string
 }
 
 // AddLabour records labour (the assigned technician or staff).
-func (s *Service) AddLabour(ctx context.Context, orderID uuid.UUID, description string, minutes int, amount int64) (Recorded, error) {
+func (s *Service) AddLabour(ctx context.Context, orderID uuid.UUID, in LabourInput) (Recorded, error) {
 	var fe domain.FieldErrors
-	l := Line{Kind: Labour, Description: domain.Text(&fe, "description", description, 1, 500), Quantity: 1, UnitPrice: amount,
-		Minutes: &minutes, Amount: amount}
+	minutes := in.Minutes
+	l := Line{Kind: Labour, Description: domain.Text(&fe, "description", in.Description, 1, 500), Quantity: 1, Minutes: &minutes}
 	if minutes < 1 || minutes > 100000 {
 		fe.Add("minutes", "must be 1 to 100000")
 	}
-	if amount < 0 || amount > MaxFen {
-		fe.Add("amount", fmt.Sprintf("must be 0 to %d fen", MaxFen))
+	p := pricing{codeField: "code", field: "amount", given: in.Amount, reason: domain.OptionalText(&fe, "price_override_reason", in.OverrideReason, 500)}
+	if in.Code != nil {
+		c := domain.Text(&fe, "code", *in.Code, 1, 64)
+		l.Code, p.code = &c, &c
 	}
-	return s.add(ctx, orderID, l, fe)
+	checkFen(&fe, "amount", in.Amount)
+	return s.add(ctx, orderID, l, fe, p)
 }
 
-func (s *Service) add(ctx context.Context, orderID uuid.UUID, l Line, fe domain.FieldErrors) (Recorded, error) {
+func checkFen(fe *domain.FieldErrors, field string, v *int64) {
+	if v != nil && (*v < 0 || *v > MaxFen) {
+		fe.Add(field, fmt.Sprintf("must be 0 to %d fen", MaxFen))
+	}
+}
+
+func (s *Service) add(ctx context.Context, orderID uuid.UUID, l Line, fe domain.FieldErrors, p pricing) (Recorded, error) {
 	actor, err := domain.MustActor(ctx)
 	if err != nil {
 		return Recorded{}, err
@@ -165,6 +204,10 @@ func (s *Service) add(ctx context.Context, orderID uuid.UUID, l Line, fe domain.
 		if err := fe.Err(); err != nil {
 			return err
 		}
+		l.At = s.clock.Now()
+		if err := s.price(ctx, actor, &l, p); err != nil {
+			return err
+		}
 		if err := s.repo.LockLines(ctx, orderID); err != nil {
 			return err
 		}
@@ -180,19 +223,13 @@ func (s *Service) add(ctx context.Context, orderID uuid.UUID, l Line, fe domain.
 			sum += x.Amount
 		}
 		if l.Amount > MaxFen-sum {
-			field := "amount"
-			if l.Kind == Part {
-				field = "unit_price"
-			}
-			return domain.Invalid(field, fmt.Sprintf("the order's lines would add up to more than %d fen", MaxFen))
+			return domain.Invalid(p.field, fmt.Sprintf("the order's lines would add up to more than %d fen", MaxFen))
 		}
-		l.ID, l.WorkOrderID, l.CreatedBy, l.At = domain.NewID(), orderID, actor.UserID, s.clock.Now()
+		l.ID, l.WorkOrderID, l.CreatedBy = domain.NewID(), orderID, actor.UserID
 		if err := s.repo.Insert(ctx, l); err != nil {
 			return err
 		}
-		err = s.events.Append(ctx, domain.NewEvent("work_order", orderID, "work_order."+string(l.Kind)+"_recorded", actor.UserID, l.At,
-			map[string]any{"line_id": l.ID.String(), "description": l.Description, "amount": l.Amount}))
-		if err != nil {
+		if err := s.recordEvents(ctx, l); err != nil {
 			return err
 		}
 		out = Recorded{Line: l, Charged: RuleFor(o).Charge(l)}
@@ -241,9 +278,14 @@ func RuleFor(o Order) Rule {
 }
 
 // Charge is what the customer pays for l under the rule: the one place a
-// line's charge is decided, for the bill and for the line just recorded.
+// line's charge is decided, for the bill, the line just recorded and every
+// list of lines. Paid extra services are charged under every rule; parts
+// unless in warranty; labour never.
 func (r Rule) Charge(l Line) int64 {
-	if l.Kind == Part && r != InWarrantyFree {
+	switch {
+	case l.Kind == PaidService:
+		return l.Amount
+	case l.Kind == Part && r != InWarrantyFree:
 		return l.Amount
 	}
 	return 0
@@ -259,8 +301,10 @@ func Compute(o Order, lines []Line) Bill {
 			b.PartsTotal += b.Charged[i]
 		case Labour:
 			b.LabourTotal += b.Charged[i]
+		case PaidService:
+			b.ServicesTotal += b.Charged[i]
 		}
 	}
-	b.Total = b.PartsTotal + b.LabourTotal
+	b.Total = b.PartsTotal + b.LabourTotal + b.ServicesTotal
 	return b
 }

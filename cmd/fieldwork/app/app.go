@@ -31,6 +31,7 @@ import (
 	"github.com/fieldwork/fieldwork/domain/inquiry"
 	"github.com/fieldwork/fieldwork/domain/notify"
 	"github.com/fieldwork/fieldwork/domain/photo"
+	"github.com/fieldwork/fieldwork/domain/pricelist"
 	"github.com/fieldwork/fieldwork/domain/user"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
 	"github.com/fieldwork/fieldwork/domain/workorder"
@@ -133,7 +134,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	orders := workorder.NewService(db.WorkOrders(), dir, orderContracts{contracts}, &unitWork{db.Custody()}, callbacks, inquiries, notifyAdapter{notifier},
 		db, events, cfg.Clock, cfg.SLA)
 	units := custody.NewService(db.Custody(), custodyOrders{orderFacts{orders}, db.Contracts()}, db.Photos(), plates{db}, db, events, cfg.Clock)
-	bills := billing.NewService(db.Billing(), billingOrders{orderFacts{orders}}, db, events, cfg.Clock)
+	prices := pricelist.NewService(db.PriceList(), db, events, cfg.Clock)
+	bills := billing.NewService(db.Billing(), billingOrders{orderFacts{orders}}, billingPrices{prices}, db, events, cfg.Clock)
 	// Custody and billing ask the work-order service about orders, and it
 	// asks them for warranties and bill totals: its directory learns of them
 	// once they exist.
@@ -173,6 +175,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		Photos:     photos,
 		Custody:    units,
 		Billing:    bills,
+		Prices:     prices,
 		Inquiries:  inquiries,
 		Complaints: complaints,
 		Callbacks:  callbacks,
