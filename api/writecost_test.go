@@ -87,3 +87,25 @@ func TestAssign_ReadsTheTechnicianOnce(t *testing.T) {
 		}
 	})
 }
+
+// The bill lines across orders read the page's orders in one query, not one
+// per order.
+func TestBillLines_ReadThePagesOrdersOnce(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		if e.footing != "postgres" {
+			t.Skip("counts statements in pg_stat_statements")
+		}
+		f := e.newFleet(t)
+		for i := range 3 {
+			o := e.onSiteOrder(t, &f, woWith(repairBody(f, "normal"), "vehicle_id", f.vehicles[i%len(f.vehicles)]))
+			e.addLine(t, f.tech.Token, o.ID, "parts", map[string]any{"part_code": "ODD-1", "description": "odd part", "quantity": 1, "unit_price": 100}, 201)
+		}
+		var page struct{ Items []pricedLineOut }
+		n := e.statementsLike(t, "%FROM work_orders WHERE%", func() {
+			e.do(t, req{method: "GET", path: "/v1/bill-lines?off_list=true", token: f.manager.Token}).expect(t, 200).decode(t, &page)
+		})
+		if len(page.Items) != 3 || n != 1 {
+			t.Fatalf("listing %d lines of 3 orders read orders in %d statements, want 3 lines in 1", len(page.Items), n)
+		}
+	})
+}

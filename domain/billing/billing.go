@@ -84,6 +84,9 @@ type Order struct {
 // Orders answers for work orders as the actor in ctx may see them.
 type Orders interface {
 	Order(ctx context.Context, id uuid.UUID) (Order, error)
+	// Orders are the orders among ids the actor may see, by id, in one
+	// round of queries.
+	Orders(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]Order, error)
 }
 
 // Repository stores bill lines.

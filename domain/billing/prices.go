@@ -190,19 +190,21 @@ func (s *Service) ListLines(ctx context.Context, f LineFilter, p domain.PageRequ
 	if err != nil {
 		return domain.Page[Listed]{}, err
 	}
-	rules := map[uuid.UUID]Rule{}
+	ids := make([]uuid.UUID, 0, len(page.Items))
+	for _, l := range page.Items {
+		ids = append(ids, l.WorkOrderID)
+	}
+	orders, err := s.orders.Orders(ctx, ids)
+	if err != nil {
+		return domain.Page[Listed]{}, fmt.Errorf("list bill lines: %w", err)
+	}
 	out := domain.Page[Listed]{Items: make([]Listed, len(page.Items)), Next: page.Next}
 	for i, l := range page.Items {
-		r, ok := rules[l.WorkOrderID]
+		o, ok := orders[l.WorkOrderID]
 		if !ok {
-			o, err := s.orders.Order(ctx, l.WorkOrderID)
-			if err != nil {
-				return domain.Page[Listed]{}, fmt.Errorf("list bill lines: %w", err)
-			}
-			r = RuleFor(o)
-			rules[l.WorkOrderID] = r
+			return domain.Page[Listed]{}, fmt.Errorf("list bill lines: order %s of line %s not found", l.WorkOrderID, l.ID)
 		}
-		out.Items[i] = Listed{Line: l, Charged: r.Charge(l)}
+		out.Items[i] = Listed{Line: l, Charged: RuleFor(o).Charge(l)}
 	}
 	return out, nil
 }

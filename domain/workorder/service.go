@@ -35,6 +35,8 @@ type Repository interface {
 	// returns a precondition-failed error.
 	Update(ctx context.Context, o Order, prevVersion int) error
 	ByID(ctx context.Context, id uuid.UUID) (Order, error)
+	// ByIDs reads the orders among ids that exist, in one round of queries.
+	ByIDs(ctx context.Context, ids []uuid.UUID) ([]Order, error)
 	List(ctx context.Context, f Filter, p domain.PageRequest) (domain.Page[Order], error)
 	// NextNumber hands out the next sequence number of the year, in the
 	// caller's transaction, unique across instances.
@@ -330,6 +332,30 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Order, error) {
 		return Order{}, domain.NotFound("work order")
 	}
 	return o, nil
+}
+
+// GetMany returns, by id, the orders among ids that the actor may see;
+// the others are left out, as if they did not exist.
+func (s *Service) GetMany(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]Order, error) {
+	actor, err := domain.MustActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	orders, err := s.repo.ByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]Order, len(orders))
+	for _, o := range orders {
+		ok, err := s.canSee(ctx, actor, o)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[o.ID] = o
+		}
+	}
+	return out, nil
 }
 
 // List pages through the orders the actor may see, as the actor sees them.

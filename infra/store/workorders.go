@@ -300,6 +300,26 @@ func (s WorkOrders) ByID(ctx context.Context, id uuid.UUID) (workorder.Order, er
 	return out[0], nil
 }
 
+// ByIDs reads the orders among ids that exist, in two queries.
+func (s WorkOrders) ByIDs(ctx context.Context, ids []uuid.UUID) ([]workorder.Order, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.sqlConn(ctx).QueryContext(ctx, "SELECT "+workOrderColumns+" FROM work_orders WHERE id IN ("+placeholders(len(ids))+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("read work orders: %w", err)
+	}
+	found, err := scanWorkOrders(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read work orders: %w", err)
+	}
+	return s.withVehicles(ctx, found)
+}
+
 // withVehicles loads the vehicles of many orders in one query.
 func (s WorkOrders) withVehicles(ctx context.Context, rows []workOrderRow) ([]workorder.Order, error) {
 	ids := make([]uuid.UUID, len(rows))

@@ -52,8 +52,25 @@ func (f billingOrders) Order(ctx context.Context, id uuid.UUID) (billing.Order, 
 	if err != nil {
 		return billing.Order{}, err
 	}
+	return billingOrder(o), nil
+}
+
+func (f billingOrders) Orders(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]billing.Order, error) {
+	orders, err := f.orders.GetMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]billing.Order, len(orders))
+	for id, o := range orders {
+		out[id] = billingOrder(o)
+	}
+	return out, nil
+}
+
+// billingOrder is what billing needs to know of an order.
+func billingOrder(o workorder.Order) billing.Order {
 	return billing.Order{ID: o.ID, Install: o.Type == workorder.Install, TechnicianID: o.TechnicianID,
-		Open: o.Status != workorder.Closed && o.Status != workorder.Cancelled, InWarranty: o.Warranty != nil && o.Warranty.InWarranty}, nil
+		Open: o.Status != workorder.Closed && o.Status != workorder.Cancelled, InWarranty: o.Warranty != nil && o.Warranty.InWarranty}
 }
 
 // unitWork tells the work-order service what custody recorded on its
