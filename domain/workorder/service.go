@@ -80,6 +80,7 @@ type Directory interface {
 	Warranty(ctx context.Context, vehicleID uuid.UUID, day time.Time) (WarrantySnapshot, error)
 	// BillTotal is what the customer pays for the order, in fen.
 	BillTotal(ctx context.Context, orderID uuid.UUID, install, inWarranty bool) (int64, error)
+	Money
 }
 
 // Notifier tells the customer and subscribers what happened, queued in the
@@ -388,7 +389,10 @@ func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c 
 		if err != nil {
 			return err
 		}
-		return judge(actor, o, f, c)
+		if err := judge(actor, o, f, c); err != nil {
+			return err
+		}
+		return s.moneyAllows(ctx, o, c.Action)
 	}
 	return s.changeView(ctx, id, version, allowed, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
 		if c.Action == Assign && c.Contractor == nil || c.Action == Reopen && c.TechnicianID != uuid.Nil {

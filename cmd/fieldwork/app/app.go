@@ -27,8 +27,10 @@ import (
 	"github.com/fieldwork/fieldwork/domain/complaint"
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
+	"github.com/fieldwork/fieldwork/domain/feenotice"
 	"github.com/fieldwork/fieldwork/domain/inquiry"
 	"github.com/fieldwork/fieldwork/domain/notify"
+	"github.com/fieldwork/fieldwork/domain/payment"
 	"github.com/fieldwork/fieldwork/domain/photo"
 	"github.com/fieldwork/fieldwork/domain/user"
 	"github.com/fieldwork/fieldwork/domain/vehicle"
@@ -125,7 +127,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	notifier := notify.NewService(db.Notifications(), queue, &infranotify.Sender{Client: &http.Client{Timeout: 15 * time.Second},
 		SMSURL: cfg.SMSURL, SMSKey: cfg.SMSKey, Logger: logger.With("component", "sms"), Now: cfg.Clock.Now}, db, cfg.Clock)
 	callbacks := callback.NewService(db.Callbacks(), notifyAdapter{notifier}, db, events, cfg.Clock)
-	dir := &orderDirectory{db: db}
+	dir := &orderDirectory{db: db, orderMoney: &orderMoney{db: db}}
 	inquiries := inquiry.NewService(db.Inquiries(), inquiryStaff{db}, db, events, cfg.Clock)
 	orders := workorder.NewService(db.WorkOrders(), dir, &unitWork{db.Custody()}, callbacks, inquiries, notifyAdapter{notifier}, db, events, cfg.Clock, cfg.SLA)
 	units := custody.NewService(db.Custody(), custodyOrders{orderFacts{orders}}, db.Photos(), plates{db}, db, events, cfg.Clock)
@@ -133,7 +135,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	// Custody and billing ask the work-order service about orders, and it
 	// asks them for warranties and bill totals: its directory learns of them
 	// once they exist.
+	notices := feenotice.NewService(db.FeeNotices(), noticeOrders{orderFacts{orders}, db}, signatures{db}, notifyAdapter{notifier}, db, events, cfg.Clock)
+	payments := payment.NewService(db.Payments(), paymentOrders{orderFacts{orders}, bills}, notifyAdapter{notifier}, db, events, cfg.Clock)
 	dir.custody, dir.billing = units, bills
+	dir.orderMoney.billing, dir.orderMoney.notices, dir.orderMoney.payments = bills, notices, payments
 	photos := newPhotos(db, blobs, orders, cfg.Clock)
 	idem := db.Idempotency()
 	reg := jobs.NewRegistration()
@@ -168,6 +173,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		Photos:     photos,
 		Custody:    units,
 		Billing:    bills,
+		FeeNotices: notices,
+		Payments:   payments,
 		Inquiries:  inquiries,
 		Complaints: complaints,
 		Callbacks:  callbacks,
