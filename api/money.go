@@ -133,7 +133,7 @@ type acceptKey struct{}
 // acceptInContext hands the Accept header to the one operation that
 // answers in two media types.
 func acceptInContext(f gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
-	if operationID != "listPayments" {
+	if operationID != "ListPayments" {
 		return f
 	}
 	return func(c echo.Context, request any) (any, error) {

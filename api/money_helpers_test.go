@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -159,3 +160,10 @@ func (e *env) photoOfKind(t *testing.T, token string, orderID uuid.UUID, kind st
 	e.do(t, req{method: "POST", path: "/v1/photos/" + up.ID.String() + "/complete", token: token}).expect(t, 200)
 	return up.ID
 }
+
+func mustJSONNoT(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -437,7 +437,7 @@ func (s *Service) HandOver(ctx context.Context, paymentIDs []uuid.UUID) (Handove
 	if err != nil {
 		return Handover{}, err
 	}
-	if actor.Role == domain.RoleCustomer || actor.Role == domain.RoleDispatcher {
+	if actor.Role == domain.RoleCustomer {
 		return Handover{}, domain.Forbidden("only the one who collected cash hands it over")
 	}
 	ids := make([]uuid.UUID, 0, len(paymentIDs))
@@ -501,11 +501,11 @@ func idStrings(ids []uuid.UUID) []string {
 }
 
 // visibleHandover finds a handover the actor may see: finance and
-// managers any, a technician its own. Customers and dispatchers have no
-// business with handovers (403).
+// managers any, whoever handed it over (a technician, or staff who
+// collected cash) its own. Customers have no business with handovers (403).
 func (s *Service) visibleHandover(ctx context.Context, actor domain.Actor, id uuid.UUID) (Handover, error) {
-	if !readsAll(actor) && actor.Role != domain.RoleTechnician {
-		return Handover{}, domain.Forbidden("this role does not read handovers")
+	if actor.Role == domain.RoleCustomer {
+		return Handover{}, domain.Forbidden("customers have no handovers")
 	}
 	h, err := s.repo.Handover(ctx, id)
 	if err != nil {
@@ -589,13 +589,13 @@ func (s *Service) Handovers(ctx context.Context, f HandoverFilter, p domain.Page
 	}
 	switch {
 	case readsAll(actor):
-	case actor.Role == domain.RoleTechnician:
+	case actor.Role == domain.RoleCustomer:
+		return domain.Page[Handover]{}, domain.Forbidden("customers have no handovers")
+	default:
 		if f.TechnicianID != uuid.Nil && f.TechnicianID != actor.UserID {
 			return domain.Page[Handover]{Items: []Handover{}}, nil
 		}
 		f.TechnicianID = actor.UserID
-	default:
-		return domain.Page[Handover]{}, domain.Forbidden("this role does not read handovers")
 	}
 	return s.repo.Handovers(ctx, f, p.Normalize())
 }
