@@ -131,4 +131,7 @@ func (a notifyAdapter) NotifyStaff(ctx context.Context, topic string, orderID uu
 	return a.n.Notify(ctx, notify.Topic(topic), notify.Refs{WorkOrderID: orderID}, data)
 }
 
-var _ payment.Notifier = notifyAdapter{}
+var (
+	_ payment.Notifier   = notifyAdapter{}
+	_ feenotice.Notifier = notifyAdapter{}
+)
