@@ -48,11 +48,16 @@ func (s *Server) GetBill(ctx context.Context, req gen.GetBillRequestObject) (gen
 	if err != nil {
 		return nil, err
 	}
+	bal, err := s.cfg.Payments.BalanceOf(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
 	lines := make([]gen.BillLine, len(b.Lines))
 	for i, l := range b.Lines {
 		lines[i] = billLineDTO(l, b.Charged[i])
 	}
-	out := gen.GetBill200JSONResponse{Lines: lines, PartsTotal: b.PartsTotal, LabourTotal: b.LabourTotal, ServicesTotal: b.ServicesTotal, Total: b.Total, Currency: gen.CNY}
+	out := gen.GetBill200JSONResponse{Lines: lines, PartsTotal: b.PartsTotal, LabourTotal: b.LabourTotal, ServicesTotal: b.ServicesTotal, Total: b.Total,
+		Currency: gen.BillCurrencyCNY, Paid: bal.Paid, Waived: bal.Waived, Outstanding: bal.Outstanding}
 	out.Warranty.InWarranty, out.Warranty.Rule = b.InWarranty, gen.BillWarrantyRule(b.Rule)
 	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fieldwork/fieldwork/api"
 	"github.com/fieldwork/fieldwork/cmd/fieldwork/app"
+	"github.com/fieldwork/fieldwork/domain"
 	"github.com/fieldwork/fieldwork/domain/notify"
 	"github.com/fieldwork/fieldwork/infra/jobs"
 )
@@ -77,6 +78,22 @@ func topicCases() map[notify.Topic]topicCase {
 			e.advance(t, f, 2*time.Hour) // past the hour a critical complaint has to be acknowledged
 			run("escalate_complaints")
 			return query
+		},
+		notify.OrderFeeNotice: func(t *testing.T, e *env, f *fleet, _ func(string)) string {
+			o := e.outOfWarrantyRepair(t, f)
+			e.addPart(t, f.tech.Token, o.ID, 1, 2500)
+			e.issueNotice(t, f.tech.Token, o.ID, nil)
+			return "work_order_id=" + o.ID.String()
+		},
+		notify.HandoverFlagged: func(t *testing.T, e *env, f *fleet, _ func(string)) string {
+			o := e.outOfWarrantyRepair(t, f)
+			e.addPart(t, f.tech.Token, o.ID, 1, 2500)
+			e.agreeOnSite(t, f, o.ID)
+			h := e.handOver(t, f.tech.Token, e.pay(t, f.tech.Token, o.ID, 2500, "cash").ID)
+			finance := e.createUser(t, domain.RoleFinance, uuid.Nil)
+			e.do(t, req{method: "POST", path: "/v1/handovers/" + h.ID.String() + "/confirm", token: finance.Token,
+				body: map[string]any{"counted_amount": 2400}}).expect(t, 200)
+			return "work_order_id=" + o.ID.String()
 		},
 		notify.CallbackDue: func(t *testing.T, e *env, f *fleet, run func(string)) string {
 			f.vehicles = f.vehicles[:1]

@@ -173,6 +173,37 @@ func pagingCases() map[string]pagingCase {
 			e.step(t, f.tech.Token, o, "complete", map[string]any{"resolution": "fixed"})
 			return f.manager.Token, []string{"/v1/notifications?work_order_id=" + o.ID.String()}, nil
 		},
+		"listFeeNotices": func(t *testing.T, e *env, f *fleet) (string, []string, []uuid.UUID) {
+			// Each notice names one line and supersedes the one before.
+			o := e.outOfWarrantyRepair(t, f)
+			var ids []uuid.UUID
+			for range pagingRows {
+				line := e.addPart(t, f.tech.Token, o.ID, 1, 700)
+				ids = append(ids, e.issueNotice(t, f.tech.Token, o.ID, map[string]any{"line_ids": []uuid.UUID{line}}).ID)
+			}
+			return f.custUser.Token, []string{orderPath(o.ID, "/fee-notices")}, ids
+		},
+		"listPayments": func(t *testing.T, e *env, f *fleet) (string, []string, []uuid.UUID) {
+			o := e.outOfWarrantyRepair(t, f)
+			e.addPart(t, f.tech.Token, o.ID, 1, 5000)
+			e.agreeOnSite(t, f, o.ID)
+			var ids []uuid.UUID
+			for i := range pagingRows {
+				ids = append(ids, e.pay(t, f.tech.Token, o.ID, int64(100+i), "cash").ID)
+			}
+			of := "work_order_id=" + o.ID.String()
+			return f.tech.Token, []string{"/v1/payments?" + of, "/v1/payments?method=cash&" + of}, ids
+		},
+		"listHandovers": func(t *testing.T, e *env, f *fleet) (string, []string, []uuid.UUID) {
+			o := e.outOfWarrantyRepair(t, f)
+			e.addPart(t, f.tech.Token, o.ID, 1, 5000)
+			e.agreeOnSite(t, f, o.ID)
+			var ids []uuid.UUID
+			for range pagingRows {
+				ids = append(ids, e.handOver(t, f.tech.Token, e.pay(t, f.tech.Token, o.ID, 100, "cash").ID).ID)
+			}
+			return f.manager.Token, []string{"/v1/handovers?technician_id=" + f.tech.ID.String(), "/v1/handovers?status=open&technician_id=" + f.tech.ID.String()}, ids
+		},
 	}
 }
 

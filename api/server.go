@@ -24,9 +24,11 @@ import (
 	"github.com/fieldwork/fieldwork/domain/contract"
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
+	"github.com/fieldwork/fieldwork/domain/feenotice"
 	"github.com/fieldwork/fieldwork/domain/idempotency"
 	"github.com/fieldwork/fieldwork/domain/inquiry"
 	"github.com/fieldwork/fieldwork/domain/notify"
+	"github.com/fieldwork/fieldwork/domain/payment"
 	"github.com/fieldwork/fieldwork/domain/photo"
 	"github.com/fieldwork/fieldwork/domain/pricelist"
 	"github.com/fieldwork/fieldwork/domain/user"
@@ -54,6 +56,8 @@ type Config struct {
 	Custody    *custody.Service
 	Billing    *billing.Service
 	Prices     *pricelist.Service
+	FeeNotices *feenotice.Service
+	Payments   *payment.Service
 	Inquiries  *inquiry.Service
 	Complaints *complaint.Service
 	Callbacks  *callback.Service
@@ -125,7 +129,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 
 	routes := withMiddleware{e: e, mw: []echo.MiddlewareFunc{limitBody(MaxBodyBytes), s.authenticate, s.rateLimit, s.validateRequest, s.idempotent}}
-	gen.RegisterHandlers(routes, gen.NewStrictHandler(s, nil))
+	gen.RegisterHandlers(routes, gen.NewStrictHandler(s, []gen.StrictMiddlewareFunc{acceptInContext}))
 
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", gen.Spec)

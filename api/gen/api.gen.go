@@ -21,13 +21,13 @@ import (
 
 // Defines values for BillCurrency.
 const (
-	CNY BillCurrency = "CNY"
+	BillCurrencyCNY BillCurrency = "CNY"
 )
 
 // Valid indicates whether the value is a known member of the BillCurrency enum.
 func (e BillCurrency) Valid() bool {
 	switch e {
-	case CNY:
+	case BillCurrencyCNY:
 		return true
 	default:
 		return false
@@ -349,6 +349,96 @@ func (e CustodyEventType) Valid() bool {
 	}
 }
 
+// Defines values for FeeNoticeAcceptedVia.
+const (
+	FeeNoticeAcceptedViaOnSite FeeNoticeAcceptedVia = "on_site"
+	FeeNoticeAcceptedViaPortal FeeNoticeAcceptedVia = "portal"
+)
+
+// Valid indicates whether the value is a known member of the FeeNoticeAcceptedVia enum.
+func (e FeeNoticeAcceptedVia) Valid() bool {
+	switch e {
+	case FeeNoticeAcceptedViaOnSite:
+		return true
+	case FeeNoticeAcceptedViaPortal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FeeNoticeCurrency.
+const (
+	FeeNoticeCurrencyCNY FeeNoticeCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the FeeNoticeCurrency enum.
+func (e FeeNoticeCurrency) Valid() bool {
+	switch e {
+	case FeeNoticeCurrencyCNY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FeeNoticeStatus.
+const (
+	FeeNoticeStatusAccepted   FeeNoticeStatus = "accepted"
+	FeeNoticeStatusDeclined   FeeNoticeStatus = "declined"
+	FeeNoticeStatusPending    FeeNoticeStatus = "pending"
+	FeeNoticeStatusSuperseded FeeNoticeStatus = "superseded"
+)
+
+// Valid indicates whether the value is a known member of the FeeNoticeStatus enum.
+func (e FeeNoticeStatus) Valid() bool {
+	switch e {
+	case FeeNoticeStatusAccepted:
+		return true
+	case FeeNoticeStatusDeclined:
+		return true
+	case FeeNoticeStatusPending:
+		return true
+	case FeeNoticeStatusSuperseded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HandoverCurrency.
+const (
+	HandoverCurrencyCNY HandoverCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the HandoverCurrency enum.
+func (e HandoverCurrency) Valid() bool {
+	switch e {
+	case HandoverCurrencyCNY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HandoverStatus.
+const (
+	HandoverStatusConfirmed HandoverStatus = "confirmed"
+	HandoverStatusOpen      HandoverStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the HandoverStatus enum.
+func (e HandoverStatus) Valid() bool {
+	switch e {
+	case HandoverStatusConfirmed:
+		return true
+	case HandoverStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthChecksBlob.
 const (
 	HealthChecksBlobOk          HealthChecksBlob = "ok"
@@ -478,6 +568,69 @@ func (e NotificationStatus) Valid() bool {
 	case NotificationStatusDelivered:
 		return true
 	case NotificationStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PaymentCurrency.
+const (
+	PaymentCurrencyCNY PaymentCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the PaymentCurrency enum.
+func (e PaymentCurrency) Valid() bool {
+	switch e {
+	case PaymentCurrencyCNY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PaymentMethod.
+const (
+	BankTransfer PaymentMethod = "bank_transfer"
+	Card         PaymentMethod = "card"
+	Cash         PaymentMethod = "cash"
+	Qr           PaymentMethod = "qr"
+)
+
+// Valid indicates whether the value is a known member of the PaymentMethod enum.
+func (e PaymentMethod) Valid() bool {
+	switch e {
+	case BankTransfer:
+		return true
+	case Card:
+		return true
+	case Cash:
+		return true
+	case Qr:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PaymentStatus.
+const (
+	PaymentStatusCollected  PaymentStatus = "collected"
+	PaymentStatusConfirmed  PaymentStatus = "confirmed"
+	PaymentStatusHandedOver PaymentStatus = "handed_over"
+	PaymentStatusReconciled PaymentStatus = "reconciled"
+)
+
+// Valid indicates whether the value is a known member of the PaymentStatus enum.
+func (e PaymentStatus) Valid() bool {
+	switch e {
+	case PaymentStatusCollected:
+		return true
+	case PaymentStatusConfirmed:
+		return true
+	case PaymentStatusHandedOver:
+		return true
+	case PaymentStatusReconciled:
 		return true
 	default:
 		return false
@@ -769,11 +922,13 @@ const (
 	ComplaintAcknowledged Topic = "complaint.acknowledged"
 	ComplaintEscalated    Topic = "complaint.escalated"
 	ComplaintResolved     Topic = "complaint.resolved"
+	HandoverFlagged       Topic = "handover.flagged"
 	WorkOrderApproved     Topic = "work_order.approved"
 	WorkOrderArrived      Topic = "work_order.arrived"
 	WorkOrderAssigned     Topic = "work_order.assigned"
 	WorkOrderCompleted    Topic = "work_order.completed"
 	WorkOrderDeparted     Topic = "work_order.departed"
+	WorkOrderFeeNotice    Topic = "work_order.fee_notice"
 )
 
 // Valid indicates whether the value is a known member of the Topic enum.
@@ -787,6 +942,8 @@ func (e Topic) Valid() bool {
 		return true
 	case ComplaintResolved:
 		return true
+	case HandoverFlagged:
+		return true
 	case WorkOrderApproved:
 		return true
 	case WorkOrderArrived:
@@ -796,6 +953,8 @@ func (e Topic) Valid() bool {
 	case WorkOrderCompleted:
 		return true
 	case WorkOrderDeparted:
+		return true
+	case WorkOrderFeeNotice:
 		return true
 	default:
 		return false
@@ -1007,6 +1166,12 @@ type Bill struct {
 	LabourTotal Fen        `json:"labour_total"`
 	Lines       []BillLine `json:"lines"`
 
+	// Outstanding total − paid − waived.
+	Outstanding Fen `json:"outstanding"`
+
+	// Paid Collected so far.
+	Paid Fen `json:"paid"`
+
 	// PartsTotal Charged for parts.
 	PartsTotal Fen `json:"parts_total"`
 
@@ -1014,7 +1179,10 @@ type Bill struct {
 	ServicesTotal Fen `json:"services_total"`
 
 	// Total Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
-	Total    Fen `json:"total"`
+	Total Fen `json:"total"`
+
+	// Waived Waived by managers.
+	Waived   Fen `json:"waived"`
 	Warranty struct {
 		// InWarranty As recorded when a repair order was approved.
 		InWarranty bool             `json:"in_warranty"`
@@ -1187,6 +1355,18 @@ type CandidateList struct {
 
 // Carrier Example: China Mobile
 type Carrier = string
+
+// CashInHand defines model for CashInHand.
+type CashInHand struct {
+	Items []struct {
+		// Amount Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
+		Amount            Fen       `json:"amount"`
+		OldestAgeSeconds  int64     `json:"oldest_age_seconds"`
+		OldestCollectedAt Timestamp `json:"oldest_collected_at"`
+		Payments          int32     `json:"payments"`
+		TechnicianId      Uuid      `json:"technician_id"`
+	} `json:"items"`
+}
 
 // Channel defines model for Channel.
 type Channel string
@@ -1478,6 +1658,69 @@ type Description = string
 // DisplayName defines model for DisplayName.
 type DisplayName = string
 
+// DocumentNo defines model for DocumentNo.
+type DocumentNo = string
+
+// FeeNotice defines model for FeeNotice.
+type FeeNotice struct {
+	AcceptedVia      nullable.Nullable[FeeNoticeAcceptedVia] `json:"accepted_via"`
+	CreatedAt        Timestamp                               `json:"created_at"`
+	CreatedBy        Uuid                                    `json:"created_by"`
+	Currency         FeeNoticeCurrency                       `json:"currency"`
+	DecidedAt        nullable.Nullable[NullableTimestamp]    `json:"decided_at"`
+	DecidedBy        nullable.Nullable[Uuid]                 `json:"decided_by"`
+	DeclineReason    nullable.Nullable[Reason]               `json:"decline_reason"`
+	Id               Uuid                                    `json:"id"`
+	Lines            []FeeNoticeLine                         `json:"lines"`
+	SignaturePhotoId nullable.Nullable[Uuid]                 `json:"signature_photo_id"`
+	SignedBy         nullable.Nullable[PersonName]           `json:"signed_by"`
+	Status           FeeNoticeStatus                         `json:"status"`
+
+	// Total Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
+	Total       Fen  `json:"total"`
+	WorkOrderId Uuid `json:"work_order_id"`
+}
+
+// FeeNoticeAcceptedVia defines model for FeeNotice.AcceptedVia.
+type FeeNoticeAcceptedVia string
+
+// FeeNoticeCurrency defines model for FeeNotice.Currency.
+type FeeNoticeCurrency string
+
+// FeeNoticeAccept defines model for FeeNoticeAccept.
+type FeeNoticeAccept struct {
+	SignaturePhotoId *Uuid       `json:"signature_photo_id,omitempty"`
+	SignedBy         *PersonName `json:"signed_by,omitempty"`
+}
+
+// FeeNoticeCreate defines model for FeeNoticeCreate.
+type FeeNoticeCreate struct {
+	LineIds *[]Uuid `json:"line_ids,omitempty"`
+}
+
+// FeeNoticeLine defines model for FeeNoticeLine.
+type FeeNoticeLine struct {
+	// Amount Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
+	Amount Fen `json:"amount"`
+
+	// Charged What the customer pays for it under the warranty rule, as on the bill.
+	Charged     Fen    `json:"charged"`
+	Description Reason `json:"description"`
+	Kind        string `json:"kind"`
+	LineId      Uuid   `json:"line_id"`
+}
+
+// FeeNoticePage defines model for FeeNoticePage.
+type FeeNoticePage struct {
+	Items []FeeNotice `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// FeeNoticeStatus defines model for FeeNoticeStatus.
+type FeeNoticeStatus string
+
 // Feedback defines model for Feedback.
 type Feedback struct {
 	Comment nullable.Nullable[Notes] `json:"comment"`
@@ -1503,6 +1746,53 @@ type FieldError struct {
 
 // Firmware defines model for Firmware.
 type Firmware = string
+
+// Handover defines model for Handover.
+type Handover struct {
+	ConfirmedAt   nullable.Nullable[NullableTimestamp] `json:"confirmed_at"`
+	ConfirmedBy   nullable.Nullable[Uuid]              `json:"confirmed_by"`
+	CountedAmount nullable.Nullable[Fen]               `json:"counted_amount"`
+	CreatedAt     Timestamp                            `json:"created_at"`
+	Currency      HandoverCurrency                     `json:"currency"`
+
+	// Difference counted − expected; negative is a shortfall.
+	Difference nullable.Nullable[int64] `json:"difference"`
+
+	// ExpectedAmount Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
+	ExpectedAmount Fen `json:"expected_amount"`
+
+	// Flagged The count differed from what was expected.
+	Flagged      bool           `json:"flagged"`
+	Id           Uuid           `json:"id"`
+	PaymentIds   []Uuid         `json:"payment_ids"`
+	Status       HandoverStatus `json:"status"`
+	TechnicianId Uuid           `json:"technician_id"`
+}
+
+// HandoverCurrency defines model for Handover.Currency.
+type HandoverCurrency string
+
+// HandoverConfirm defines model for HandoverConfirm.
+type HandoverConfirm struct {
+	// CountedAmount Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
+	CountedAmount Fen `json:"counted_amount"`
+}
+
+// HandoverCreate defines model for HandoverCreate.
+type HandoverCreate struct {
+	PaymentIds []Uuid `json:"payment_ids"`
+}
+
+// HandoverPage defines model for HandoverPage.
+type HandoverPage struct {
+	Items []Handover `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// HandoverStatus defines model for HandoverStatus.
+type HandoverStatus string
 
 // Health defines model for Health.
 type Health struct {
@@ -1704,7 +1994,7 @@ type Notification struct {
 	Recipient string             `json:"recipient"`
 	Status    NotificationStatus `json:"status"`
 
-	// Topic What happened. work_order.* and complaint.acknowledged/resolved text the customer's contact; complaint.escalated texts the managers; callback.due (a planned callback fell due) texts the dispatchers and managers. Webhooks get the topics they subscribe to.
+	// Topic What happened. work_order.* and complaint.acknowledged/resolved text the customer's contact; complaint.escalated texts the managers; callback.due (a planned callback fell due) texts the dispatchers and managers; handover.flagged (cash counted short or over) texts the managers. Webhooks get the topics they subscribe to.
 	Topic       Topic                   `json:"topic"`
 	WorkOrderId nullable.Nullable[Uuid] `json:"work_order_id"`
 }
@@ -1738,6 +2028,50 @@ type PartCreate struct {
 	// UnitPrice For a code on the price list, its price on the day when absent; a different price is 422 unless a manager gives price_override_reason. Required for a code not on the list.
 	UnitPrice *Fen `json:"unit_price,omitempty"`
 }
+
+// Payment defines model for Payment.
+type Payment struct {
+	// Amount Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
+	Amount      Fen                                  `json:"amount"`
+	CollectedAt Timestamp                            `json:"collected_at"`
+	CollectedBy Uuid                                 `json:"collected_by"`
+	ConfirmedAt nullable.Nullable[NullableTimestamp] `json:"confirmed_at"`
+	Currency    PaymentCurrency                      `json:"currency"`
+	HandoverId  nullable.Nullable[Uuid]              `json:"handover_id"`
+	Id          Uuid                                 `json:"id"`
+	InvoiceNo   nullable.Nullable[DocumentNo]        `json:"invoice_no"`
+	Method      PaymentMethod                        `json:"method"`
+	ReceiptNo   DocumentNo                           `json:"receipt_no"`
+
+	// Status collected; handed_over (cash in an open handover); confirmed (cash counted by finance); reconciled (other methods, checked against the bank).
+	Status      PaymentStatus `json:"status"`
+	WorkOrderId Uuid          `json:"work_order_id"`
+}
+
+// PaymentCurrency defines model for Payment.Currency.
+type PaymentCurrency string
+
+// PaymentCreate defines model for PaymentCreate.
+type PaymentCreate struct {
+	Amount    int64         `json:"amount"`
+	InvoiceNo *DocumentNo   `json:"invoice_no,omitempty"`
+	Method    PaymentMethod `json:"method"`
+	ReceiptNo DocumentNo    `json:"receipt_no"`
+}
+
+// PaymentMethod defines model for PaymentMethod.
+type PaymentMethod string
+
+// PaymentPage defines model for PaymentPage.
+type PaymentPage struct {
+	Items []Payment `json:"items"`
+
+	// NextCursor Pass back as `cursor` for the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// PaymentStatus collected; handed_over (cash in an open handover); confirmed (cash counted by finance); reconciled (other methods, checked against the bank).
+type PaymentStatus string
 
 // PersonName defines model for PersonName.
 type PersonName = string
@@ -1899,10 +2233,16 @@ type Problem struct {
 	Detail       string           `json:"detail"`
 	Errors       *[]FieldError    `json:"errors,omitempty"`
 	Instance     *string          `json:"instance,omitempty"`
-	RequestId    *string          `json:"request_id,omitempty"`
-	Status       int32            `json:"status"`
-	Title        string           `json:"title"`
-	Type         string           `json:"type"`
+
+	// LineIds On a 409 completing an order, its charged lines that no accepted fee notice covers.
+	LineIds *[]Uuid `json:"line_ids,omitempty"`
+
+	// Outstanding On a 409 closing an order, what is still owed on it.
+	Outstanding *Fen    `json:"outstanding,omitempty"`
+	RequestId   *string `json:"request_id,omitempty"`
+	Status      int32   `json:"status"`
+	Title       string  `json:"title"`
+	Type        string  `json:"type"`
 }
 
 // Question defines model for Question.
@@ -2165,7 +2505,7 @@ type TokenPair struct {
 // TokenPairTokenType defines model for TokenPair.TokenType.
 type TokenPairTokenType string
 
-// Topic What happened. work_order.* and complaint.acknowledged/resolved text the customer's contact; complaint.escalated texts the managers; callback.due (a planned callback fell due) texts the dispatchers and managers. Webhooks get the topics they subscribe to.
+// Topic What happened. work_order.* and complaint.acknowledged/resolved text the customer's contact; complaint.escalated texts the managers; callback.due (a planned callback fell due) texts the dispatchers and managers; handover.flagged (cash counted short or over) texts the managers. Webhooks get the topics they subscribe to.
 type Topic string
 
 // UnitKind defines model for UnitKind.
@@ -2295,6 +2635,23 @@ type VehicleUpdate struct {
 
 // Vin defines model for Vin.
 type Vin = string
+
+// Waiver defines model for Waiver.
+type Waiver struct {
+	// Amount Money in fen (1/100 yuan), at most a billion yuan. A part line's amount (quantity × unit_price) and the sum of an order's lines are held to the same maximum: a line that would pass it is refused with 422.
+	Amount      Fen       `json:"amount"`
+	Id          Uuid      `json:"id"`
+	Reason      Reason    `json:"reason"`
+	WaivedAt    Timestamp `json:"waived_at"`
+	WaivedBy    Uuid      `json:"waived_by"`
+	WorkOrderId Uuid      `json:"work_order_id"`
+}
+
+// WaiverCreate defines model for WaiverCreate.
+type WaiverCreate struct {
+	Amount int64  `json:"amount"`
+	Reason Reason `json:"reason"`
+}
 
 // Warranty defines model for Warranty.
 type Warranty struct {
@@ -2690,6 +3047,62 @@ type ListCustomersParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// AcceptFeeNoticeParams defines parameters for AcceptFeeNotice.
+type AcceptFeeNoticeParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeclineFeeNoticeParams defines parameters for DeclineFeeNotice.
+type DeclineFeeNoticeParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListHandoversParams defines parameters for ListHandovers.
+type ListHandoversParams struct {
+	Status       *HandoverStatus `form:"status,omitempty" json:"status,omitempty"`
+	TechnicianId *Uuid           `form:"technician_id,omitempty" json:"technician_id,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateHandoverParams defines parameters for CreateHandover.
+type CreateHandoverParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ConfirmHandoverParams defines parameters for ConfirmHandover.
+type ConfirmHandoverParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListInquiriesParams defines parameters for ListInquiries.
 type ListInquiriesParams struct {
 	Status *InquiryStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -2770,6 +3183,33 @@ type ListNotificationsParams struct {
 
 	// Cursor The `next_cursor` of the previous page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListPaymentsParams defines parameters for ListPayments.
+type ListPaymentsParams struct {
+	From         *Timestamp     `form:"from,omitempty" json:"from,omitempty"`
+	To           *Timestamp     `form:"to,omitempty" json:"to,omitempty"`
+	Method       *PaymentMethod `form:"method,omitempty" json:"method,omitempty"`
+	Status       *PaymentStatus `form:"status,omitempty" json:"status,omitempty"`
+	TechnicianId *Uuid          `form:"technician_id,omitempty" json:"technician_id,omitempty"`
+	WorkOrderId  *Uuid          `form:"work_order_id,omitempty" json:"work_order_id,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ReconcilePaymentParams defines parameters for ReconcilePayment.
+type ReconcilePaymentParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CompletePhotoParams defines parameters for CompletePhoto.
@@ -3150,6 +3590,26 @@ type DepartWorkOrderParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListFeeNoticesParams defines parameters for ListFeeNotices.
+type ListFeeNoticesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateFeeNoticeParams defines parameters for CreateFeeNotice.
+type CreateFeeNoticeParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // GiveFeedbackParams defines parameters for GiveFeedback.
 type GiveFeedbackParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
@@ -3201,6 +3661,17 @@ type AddLabourParams struct {
 
 // AddPartParams defines parameters for AddPart.
 type AddPartParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreatePaymentParams defines parameters for CreatePayment.
+type CreatePaymentParams struct {
 	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
 	// and body replays the first response without doing the work again (marked
 	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
@@ -3284,6 +3755,17 @@ type CreateSwapParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// CreateWaiverParams defines parameters for CreateWaiver.
+type CreateWaiverParams struct {
+	// IdempotencyKey Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a retry with the same key
+	// and body replays the first response without doing the work again (marked
+	// `Idempotent-Replayed: true`); the same key with another body (compared byte for byte,
+	// with the method and path) is 422; a retry while the first is still running waits up to
+	// 10 s, then gets 409. Only successes are recorded: a request that fails releases its key,
+	// so a corrected retry may reuse it. Keys are kept for at least 24 hours, per user.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
@@ -3316,6 +3798,18 @@ type CreateCustomerJSONRequestBody = CustomerCreate
 
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = CustomerUpdate
+
+// AcceptFeeNoticeJSONRequestBody defines body for AcceptFeeNotice for application/json ContentType.
+type AcceptFeeNoticeJSONRequestBody = FeeNoticeAccept
+
+// DeclineFeeNoticeJSONRequestBody defines body for DeclineFeeNotice for application/json ContentType.
+type DeclineFeeNoticeJSONRequestBody = ReasonRequest
+
+// CreateHandoverJSONRequestBody defines body for CreateHandover for application/json ContentType.
+type CreateHandoverJSONRequestBody = HandoverCreate
+
+// ConfirmHandoverJSONRequestBody defines body for ConfirmHandover for application/json ContentType.
+type ConfirmHandoverJSONRequestBody = HandoverConfirm
 
 // CreateInquiryJSONRequestBody defines body for CreateInquiry for application/json ContentType.
 type CreateInquiryJSONRequestBody = InquiryCreate
@@ -3398,6 +3892,9 @@ type DeclineWorkOrderJSONRequestBody = ReasonRequest
 // DepartWorkOrderJSONRequestBody defines body for DepartWorkOrder for application/json ContentType.
 type DepartWorkOrderJSONRequestBody = DepartRequest
 
+// CreateFeeNoticeJSONRequestBody defines body for CreateFeeNotice for application/json ContentType.
+type CreateFeeNoticeJSONRequestBody = FeeNoticeCreate
+
 // GiveFeedbackJSONRequestBody defines body for GiveFeedback for application/json ContentType.
 type GiveFeedbackJSONRequestBody = FeedbackCreate
 
@@ -3413,6 +3910,9 @@ type AddLabourJSONRequestBody = LabourCreate
 // AddPartJSONRequestBody defines body for AddPart for application/json ContentType.
 type AddPartJSONRequestBody = PartCreate
 
+// CreatePaymentJSONRequestBody defines body for CreatePayment for application/json ContentType.
+type CreatePaymentJSONRequestBody = PaymentCreate
+
 // CreatePhotoJSONRequestBody defines body for CreatePhoto for application/json ContentType.
 type CreatePhotoJSONRequestBody = PhotoCreate
 
@@ -3424,6 +3924,9 @@ type AddServiceJSONRequestBody = ServiceCreate
 
 // CreateSwapJSONRequestBody defines body for CreateSwap for application/json ContentType.
 type CreateSwapJSONRequestBody = SwapCreate
+
+// CreateWaiverJSONRequestBody defines body for CreateWaiver for application/json ContentType.
+type CreateWaiverJSONRequestBody = WaiverCreate
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -3499,6 +4002,30 @@ type ServerInterface interface {
 	// UpdateCustomer Change a customer (admin, manager, dispatcher)
 	// (PATCH /v1/customers/{id})
 	UpdateCustomer(ctx echo.Context, id Id) error
+	// GetFeeNotice One fee notice
+	// (GET /v1/fee-notices/{id})
+	GetFeeNotice(ctx echo.Context, id Id) error
+	// AcceptFeeNotice Accept a fee notice
+	// (POST /v1/fee-notices/{id}/accept)
+	AcceptFeeNotice(ctx echo.Context, id Id, params AcceptFeeNoticeParams) error
+	// DeclineFeeNotice Decline a fee notice
+	// (POST /v1/fee-notices/{id}/decline)
+	DeclineFeeNotice(ctx echo.Context, id Id, params DeclineFeeNoticeParams) error
+	// CashInHand Cash not yet confirmed, per technician
+	// (GET /v1/finance/cash-in-hand)
+	CashInHand(ctx echo.Context) error
+	// ListHandovers Handovers
+	// (GET /v1/handovers)
+	ListHandovers(ctx echo.Context, params ListHandoversParams) error
+	// CreateHandover Hand cash over to finance (上交财务)
+	// (POST /v1/handovers)
+	CreateHandover(ctx echo.Context, params CreateHandoverParams) error
+	// GetHandover One handover
+	// (GET /v1/handovers/{id})
+	GetHandover(ctx echo.Context, id Id) error
+	// ConfirmHandover Confirm the cash counted (finance)
+	// (POST /v1/handovers/{id}/confirm)
+	ConfirmHandover(ctx echo.Context, id Id, params ConfirmHandoverParams) error
 	// ListInquiries The inquiry ledger (客服前台工作台帐)
 	// (GET /v1/inquiries)
 	ListInquiries(ctx echo.Context, params ListInquiriesParams) error
@@ -3526,6 +4053,12 @@ type ServerInterface interface {
 	// ListNotifications Notifications sent, with every attempt (staff)
 	// (GET /v1/notifications)
 	ListNotifications(ctx echo.Context, params ListNotificationsParams) error
+	// ListPayments Payments
+	// (GET /v1/payments)
+	ListPayments(ctx echo.Context, params ListPaymentsParams) error
+	// ReconcilePayment Confirm a non-cash payment against the bank (finance)
+	// (POST /v1/payments/{id}/reconcile)
+	ReconcilePayment(ctx echo.Context, id Id, params ReconcilePaymentParams) error
 	// GetPhoto Download a photo
 	// (GET /v1/photos/{id})
 	GetPhoto(ctx echo.Context, id Id) error
@@ -3667,6 +4200,12 @@ type ServerInterface interface {
 	// ListWorkOrderEvents The order's timeline
 	// (GET /v1/work-orders/{id}/events)
 	ListWorkOrderEvents(ctx echo.Context, id Id) error
+	// ListFeeNotices The order's fee notices
+	// (GET /v1/work-orders/{id}/fee-notices)
+	ListFeeNotices(ctx echo.Context, id Id, params ListFeeNoticesParams) error
+	// CreateFeeNotice Put charged lines on a fee notice (收费通知; the assigned technician, staff)
+	// (POST /v1/work-orders/{id}/fee-notices)
+	CreateFeeNotice(ctx echo.Context, id Id, params CreateFeeNoticeParams) error
 	// GiveFeedback Rate the work (the order customer)
 	// (POST /v1/work-orders/{id}/feedback)
 	GiveFeedback(ctx echo.Context, id Id, params GiveFeedbackParams) error
@@ -3682,6 +4221,9 @@ type ServerInterface interface {
 	// AddPart Record parts used (the assigned technician, staff)
 	// (POST /v1/work-orders/{id}/parts)
 	AddPart(ctx echo.Context, id Id, params AddPartParams) error
+	// CreatePayment Record money collected (the assigned technician, staff)
+	// (POST /v1/work-orders/{id}/payments)
+	CreatePayment(ctx echo.Context, id Id, params CreatePaymentParams) error
 	// ListWorkOrderPhotos The orders photos
 	// (GET /v1/work-orders/{id}/photos)
 	ListWorkOrderPhotos(ctx echo.Context, id Id, params ListWorkOrderPhotosParams) error
@@ -3700,6 +4242,9 @@ type ServerInterface interface {
 	// CreateSwap Record a terminal or SIM swap (the assigned technician, on site)
 	// (POST /v1/work-orders/{id}/swaps)
 	CreateSwap(ctx echo.Context, id Id, params CreateSwapParams) error
+	// CreateWaiver Waive part of the balance (manager)
+	// (POST /v1/work-orders/{id}/waivers)
+	CreateWaiver(ctx echo.Context, id Id, params CreateWaiverParams) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -4379,6 +4924,223 @@ func (w *ServerInterfaceWrapper) UpdateCustomer(ctx echo.Context) error {
 	return err
 }
 
+// GetFeeNotice converts echo context to params.
+func (w *ServerInterfaceWrapper) GetFeeNotice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetFeeNotice(ctx, id)
+	return err
+}
+
+// AcceptFeeNotice converts echo context to params.
+func (w *ServerInterfaceWrapper) AcceptFeeNotice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AcceptFeeNoticeParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AcceptFeeNotice(ctx, id, params)
+	return err
+}
+
+// DeclineFeeNotice converts echo context to params.
+func (w *ServerInterfaceWrapper) DeclineFeeNotice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeclineFeeNoticeParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeclineFeeNotice(ctx, id, params)
+	return err
+}
+
+// CashInHand converts echo context to params.
+func (w *ServerInterfaceWrapper) CashInHand(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CashInHand(ctx)
+	return err
+}
+
+// ListHandovers converts echo context to params.
+func (w *ServerInterfaceWrapper) ListHandovers(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListHandoversParams
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "technician_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "technician_id", ctx.QueryParams(), &params.TechnicianId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter technician_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListHandovers(ctx, params)
+	return err
+}
+
+// CreateHandover converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateHandover(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateHandoverParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateHandover(ctx, params)
+	return err
+}
+
+// GetHandover converts echo context to params.
+func (w *ServerInterfaceWrapper) GetHandover(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetHandover(ctx, id)
+	return err
+}
+
+// ConfirmHandover converts echo context to params.
+func (w *ServerInterfaceWrapper) ConfirmHandover(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ConfirmHandoverParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ConfirmHandover(ctx, id, params)
+	return err
+}
+
 // ListInquiries converts echo context to params.
 func (w *ServerInterfaceWrapper) ListInquiries(ctx echo.Context) error {
 	var err error
@@ -4659,6 +5421,109 @@ func (w *ServerInterfaceWrapper) ListNotifications(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListNotifications(ctx, params)
+	return err
+}
+
+// ListPayments converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPayments(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPaymentsParams
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "method" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "method", ctx.QueryParams(), &params.Method, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter method: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "technician_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "technician_id", ctx.QueryParams(), &params.TechnicianId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter technician_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "work_order_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "work_order_id", ctx.QueryParams(), &params.WorkOrderId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter work_order_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPayments(ctx, params)
+	return err
+}
+
+// ReconcilePayment converts echo context to params.
+func (w *ServerInterfaceWrapper) ReconcilePayment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReconcilePaymentParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReconcilePayment(ctx, id, params)
 	return err
 }
 
@@ -6112,6 +6977,74 @@ func (w *ServerInterfaceWrapper) ListWorkOrderEvents(ctx echo.Context) error {
 	return err
 }
 
+// ListFeeNotices converts echo context to params.
+func (w *ServerInterfaceWrapper) ListFeeNotices(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListFeeNoticesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListFeeNotices(ctx, id, params)
+	return err
+}
+
+// CreateFeeNotice converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateFeeNotice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateFeeNoticeParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateFeeNotice(ctx, id, params)
+	return err
+}
+
 // GiveFeedback converts echo context to params.
 func (w *ServerInterfaceWrapper) GiveFeedback(ctx echo.Context) error {
 	var err error
@@ -6304,6 +7237,42 @@ func (w *ServerInterfaceWrapper) AddPart(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.AddPart(ctx, id, params)
+	return err
+}
+
+// CreatePayment converts echo context to params.
+func (w *ServerInterfaceWrapper) CreatePayment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreatePaymentParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreatePayment(ctx, id, params)
 	return err
 }
 
@@ -6549,6 +7518,42 @@ func (w *ServerInterfaceWrapper) CreateSwap(ctx echo.Context) error {
 	return err
 }
 
+// CreateWaiver converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateWaiver(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateWaiverParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateWaiver(ctx, id, params)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -6620,6 +7625,14 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/customers", wrapper.CreateCustomer, options.OperationMiddlewares["createCustomer"]...)
 	router.GET(options.BaseURL+"/v1/customers/:id", wrapper.GetCustomer, options.OperationMiddlewares["getCustomer"]...)
 	router.PATCH(options.BaseURL+"/v1/customers/:id", wrapper.UpdateCustomer, options.OperationMiddlewares["updateCustomer"]...)
+	router.GET(options.BaseURL+"/v1/fee-notices/:id", wrapper.GetFeeNotice, options.OperationMiddlewares["getFeeNotice"]...)
+	router.POST(options.BaseURL+"/v1/fee-notices/:id/accept", wrapper.AcceptFeeNotice, options.OperationMiddlewares["acceptFeeNotice"]...)
+	router.POST(options.BaseURL+"/v1/fee-notices/:id/decline", wrapper.DeclineFeeNotice, options.OperationMiddlewares["declineFeeNotice"]...)
+	router.GET(options.BaseURL+"/v1/finance/cash-in-hand", wrapper.CashInHand, options.OperationMiddlewares["cashInHand"]...)
+	router.GET(options.BaseURL+"/v1/handovers", wrapper.ListHandovers, options.OperationMiddlewares["listHandovers"]...)
+	router.POST(options.BaseURL+"/v1/handovers", wrapper.CreateHandover, options.OperationMiddlewares["createHandover"]...)
+	router.GET(options.BaseURL+"/v1/handovers/:id", wrapper.GetHandover, options.OperationMiddlewares["getHandover"]...)
+	router.POST(options.BaseURL+"/v1/handovers/:id/confirm", wrapper.ConfirmHandover, options.OperationMiddlewares["confirmHandover"]...)
 	router.GET(options.BaseURL+"/v1/inquiries", wrapper.ListInquiries, options.OperationMiddlewares["listInquiries"]...)
 	router.POST(options.BaseURL+"/v1/inquiries", wrapper.CreateInquiry, options.OperationMiddlewares["createInquiry"]...)
 	router.GET(options.BaseURL+"/v1/inquiries/:id", wrapper.GetInquiry, options.OperationMiddlewares["getInquiry"]...)
@@ -6629,6 +7642,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/inquiries/:id/work-order", wrapper.InquiryToWorkOrder, options.OperationMiddlewares["inquiryToWorkOrder"]...)
 	router.GET(options.BaseURL+"/v1/me", wrapper.Me, options.OperationMiddlewares["me"]...)
 	router.GET(options.BaseURL+"/v1/notifications", wrapper.ListNotifications, options.OperationMiddlewares["listNotifications"]...)
+	router.GET(options.BaseURL+"/v1/payments", wrapper.ListPayments, options.OperationMiddlewares["listPayments"]...)
+	router.POST(options.BaseURL+"/v1/payments/:id/reconcile", wrapper.ReconcilePayment, options.OperationMiddlewares["reconcilePayment"]...)
 	router.GET(options.BaseURL+"/v1/photos/:id", wrapper.GetPhoto, options.OperationMiddlewares["getPhoto"]...)
 	router.POST(options.BaseURL+"/v1/photos/:id/complete", wrapper.CompletePhoto, options.OperationMiddlewares["completePhoto"]...)
 	router.GET(options.BaseURL+"/v1/price-items", wrapper.ListPriceItems, options.OperationMiddlewares["listPriceItems"]...)
@@ -6676,17 +7691,21 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/work-orders/:id/decline", wrapper.DeclineWorkOrder, options.OperationMiddlewares["declineWorkOrder"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/depart", wrapper.DepartWorkOrder, options.OperationMiddlewares["departWorkOrder"]...)
 	router.GET(options.BaseURL+"/v1/work-orders/:id/events", wrapper.ListWorkOrderEvents, options.OperationMiddlewares["listWorkOrderEvents"]...)
+	router.GET(options.BaseURL+"/v1/work-orders/:id/fee-notices", wrapper.ListFeeNotices, options.OperationMiddlewares["listFeeNotices"]...)
+	router.POST(options.BaseURL+"/v1/work-orders/:id/fee-notices", wrapper.CreateFeeNotice, options.OperationMiddlewares["createFeeNotice"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/feedback", wrapper.GiveFeedback, options.OperationMiddlewares["giveFeedback"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/hold", wrapper.HoldWorkOrder, options.OperationMiddlewares["holdWorkOrder"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/installations", wrapper.CreateInstallation, options.OperationMiddlewares["createInstallation"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/labour", wrapper.AddLabour, options.OperationMiddlewares["addLabour"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/parts", wrapper.AddPart, options.OperationMiddlewares["addPart"]...)
+	router.POST(options.BaseURL+"/v1/work-orders/:id/payments", wrapper.CreatePayment, options.OperationMiddlewares["createPayment"]...)
 	router.GET(options.BaseURL+"/v1/work-orders/:id/photos", wrapper.ListWorkOrderPhotos, options.OperationMiddlewares["listWorkOrderPhotos"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/photos", wrapper.CreatePhoto, options.OperationMiddlewares["createPhoto"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/reopen", wrapper.ReopenWorkOrder, options.OperationMiddlewares["reopenWorkOrder"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/resume", wrapper.ResumeWorkOrder, options.OperationMiddlewares["resumeWorkOrder"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/services", wrapper.AddService, options.OperationMiddlewares["addService"]...)
 	router.POST(options.BaseURL+"/v1/work-orders/:id/swaps", wrapper.CreateSwap, options.OperationMiddlewares["createSwap"]...)
+	router.POST(options.BaseURL+"/v1/work-orders/:id/waivers", wrapper.CreateWaiver, options.OperationMiddlewares["createWaiver"]...)
 
 }
 
@@ -10325,6 +11344,1212 @@ func (response UpdateCustomer500ApplicationProblemPlusJSONResponse) VisitUpdateC
 	return err
 }
 
+type GetFeeNoticeRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type GetFeeNoticeResponseObject interface {
+	VisitGetFeeNoticeResponse(w http.ResponseWriter) error
+}
+
+type GetFeeNotice200JSONResponse FeeNotice
+
+func (response GetFeeNotice200JSONResponse) VisitGetFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFeeNotice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetFeeNotice400ApplicationProblemPlusJSONResponse) VisitGetFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFeeNotice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetFeeNotice401ApplicationProblemPlusJSONResponse) VisitGetFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFeeNotice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetFeeNotice403ApplicationProblemPlusJSONResponse) VisitGetFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFeeNotice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetFeeNotice404ApplicationProblemPlusJSONResponse) VisitGetFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFeeNotice429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetFeeNotice429ApplicationProblemPlusJSONResponse) VisitGetFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFeeNotice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetFeeNotice500ApplicationProblemPlusJSONResponse) VisitGetFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptFeeNoticeRequestObject struct {
+	Id     Id `json:"id"`
+	Params AcceptFeeNoticeParams
+	Body   *AcceptFeeNoticeJSONRequestBody
+}
+
+type AcceptFeeNoticeResponseObject interface {
+	VisitAcceptFeeNoticeResponse(w http.ResponseWriter) error
+}
+
+type AcceptFeeNotice200JSONResponse FeeNotice
+
+func (response AcceptFeeNotice200JSONResponse) VisitAcceptFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptFeeNotice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptFeeNotice400ApplicationProblemPlusJSONResponse) VisitAcceptFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptFeeNotice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptFeeNotice401ApplicationProblemPlusJSONResponse) VisitAcceptFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptFeeNotice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptFeeNotice403ApplicationProblemPlusJSONResponse) VisitAcceptFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptFeeNotice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptFeeNotice404ApplicationProblemPlusJSONResponse) VisitAcceptFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptFeeNotice409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptFeeNotice409ApplicationProblemPlusJSONResponse) VisitAcceptFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptFeeNotice413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptFeeNotice413ApplicationProblemPlusJSONResponse) VisitAcceptFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptFeeNotice415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptFeeNotice415ApplicationProblemPlusJSONResponse) VisitAcceptFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptFeeNotice422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptFeeNotice422ApplicationProblemPlusJSONResponse) VisitAcceptFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptFeeNotice429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptFeeNotice429ApplicationProblemPlusJSONResponse) VisitAcceptFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptFeeNotice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptFeeNotice500ApplicationProblemPlusJSONResponse) VisitAcceptFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeclineFeeNoticeRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeclineFeeNoticeParams
+	Body   *DeclineFeeNoticeJSONRequestBody
+}
+
+type DeclineFeeNoticeResponseObject interface {
+	VisitDeclineFeeNoticeResponse(w http.ResponseWriter) error
+}
+
+type DeclineFeeNotice200JSONResponse FeeNotice
+
+func (response DeclineFeeNotice200JSONResponse) VisitDeclineFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeclineFeeNotice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeclineFeeNotice400ApplicationProblemPlusJSONResponse) VisitDeclineFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeclineFeeNotice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeclineFeeNotice401ApplicationProblemPlusJSONResponse) VisitDeclineFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeclineFeeNotice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeclineFeeNotice403ApplicationProblemPlusJSONResponse) VisitDeclineFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeclineFeeNotice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeclineFeeNotice404ApplicationProblemPlusJSONResponse) VisitDeclineFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeclineFeeNotice409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeclineFeeNotice409ApplicationProblemPlusJSONResponse) VisitDeclineFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeclineFeeNotice413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response DeclineFeeNotice413ApplicationProblemPlusJSONResponse) VisitDeclineFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeclineFeeNotice415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response DeclineFeeNotice415ApplicationProblemPlusJSONResponse) VisitDeclineFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeclineFeeNotice422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response DeclineFeeNotice422ApplicationProblemPlusJSONResponse) VisitDeclineFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeclineFeeNotice429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeclineFeeNotice429ApplicationProblemPlusJSONResponse) VisitDeclineFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeclineFeeNotice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeclineFeeNotice500ApplicationProblemPlusJSONResponse) VisitDeclineFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CashInHandRequestObject struct {
+}
+
+type CashInHandResponseObject interface {
+	VisitCashInHandResponse(w http.ResponseWriter) error
+}
+
+type CashInHand200JSONResponse CashInHand
+
+func (response CashInHand200JSONResponse) VisitCashInHandResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CashInHand400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CashInHand400ApplicationProblemPlusJSONResponse) VisitCashInHandResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CashInHand401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CashInHand401ApplicationProblemPlusJSONResponse) VisitCashInHandResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CashInHand403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CashInHand403ApplicationProblemPlusJSONResponse) VisitCashInHandResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CashInHand429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CashInHand429ApplicationProblemPlusJSONResponse) VisitCashInHandResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CashInHand500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CashInHand500ApplicationProblemPlusJSONResponse) VisitCashInHandResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHandoversRequestObject struct {
+	Params ListHandoversParams
+}
+
+type ListHandoversResponseObject interface {
+	VisitListHandoversResponse(w http.ResponseWriter) error
+}
+
+type ListHandovers200JSONResponse HandoverPage
+
+func (response ListHandovers200JSONResponse) VisitListHandoversResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHandovers400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListHandovers400ApplicationProblemPlusJSONResponse) VisitListHandoversResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHandovers401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListHandovers401ApplicationProblemPlusJSONResponse) VisitListHandoversResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHandovers403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListHandovers403ApplicationProblemPlusJSONResponse) VisitListHandoversResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHandovers429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListHandovers429ApplicationProblemPlusJSONResponse) VisitListHandoversResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHandovers500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListHandovers500ApplicationProblemPlusJSONResponse) VisitListHandoversResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateHandoverRequestObject struct {
+	Params CreateHandoverParams
+	Body   *CreateHandoverJSONRequestBody
+}
+
+type CreateHandoverResponseObject interface {
+	VisitCreateHandoverResponse(w http.ResponseWriter) error
+}
+
+type CreateHandover201JSONResponse Handover
+
+func (response CreateHandover201JSONResponse) VisitCreateHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateHandover400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHandover400ApplicationProblemPlusJSONResponse) VisitCreateHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateHandover401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHandover401ApplicationProblemPlusJSONResponse) VisitCreateHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateHandover403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHandover403ApplicationProblemPlusJSONResponse) VisitCreateHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateHandover409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHandover409ApplicationProblemPlusJSONResponse) VisitCreateHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateHandover413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHandover413ApplicationProblemPlusJSONResponse) VisitCreateHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateHandover415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHandover415ApplicationProblemPlusJSONResponse) VisitCreateHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateHandover422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHandover422ApplicationProblemPlusJSONResponse) VisitCreateHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateHandover429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHandover429ApplicationProblemPlusJSONResponse) VisitCreateHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateHandover500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHandover500ApplicationProblemPlusJSONResponse) VisitCreateHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHandoverRequestObject struct {
+	Id Id `json:"id"`
+}
+
+type GetHandoverResponseObject interface {
+	VisitGetHandoverResponse(w http.ResponseWriter) error
+}
+
+type GetHandover200JSONResponse Handover
+
+func (response GetHandover200JSONResponse) VisitGetHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHandover400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetHandover400ApplicationProblemPlusJSONResponse) VisitGetHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHandover401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetHandover401ApplicationProblemPlusJSONResponse) VisitGetHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHandover403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetHandover403ApplicationProblemPlusJSONResponse) VisitGetHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHandover404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetHandover404ApplicationProblemPlusJSONResponse) VisitGetHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHandover429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetHandover429ApplicationProblemPlusJSONResponse) VisitGetHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHandover500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetHandover500ApplicationProblemPlusJSONResponse) VisitGetHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmHandoverRequestObject struct {
+	Id     Id `json:"id"`
+	Params ConfirmHandoverParams
+	Body   *ConfirmHandoverJSONRequestBody
+}
+
+type ConfirmHandoverResponseObject interface {
+	VisitConfirmHandoverResponse(w http.ResponseWriter) error
+}
+
+type ConfirmHandover200JSONResponse Handover
+
+func (response ConfirmHandover200JSONResponse) VisitConfirmHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmHandover400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmHandover400ApplicationProblemPlusJSONResponse) VisitConfirmHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmHandover401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmHandover401ApplicationProblemPlusJSONResponse) VisitConfirmHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmHandover403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmHandover403ApplicationProblemPlusJSONResponse) VisitConfirmHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmHandover404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmHandover404ApplicationProblemPlusJSONResponse) VisitConfirmHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmHandover409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmHandover409ApplicationProblemPlusJSONResponse) VisitConfirmHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmHandover413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmHandover413ApplicationProblemPlusJSONResponse) VisitConfirmHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmHandover415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmHandover415ApplicationProblemPlusJSONResponse) VisitConfirmHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmHandover422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmHandover422ApplicationProblemPlusJSONResponse) VisitConfirmHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmHandover429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmHandover429ApplicationProblemPlusJSONResponse) VisitConfirmHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmHandover500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmHandover500ApplicationProblemPlusJSONResponse) VisitConfirmHandoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInquiriesRequestObject struct {
 	Params ListInquiriesParams
 }
@@ -11654,6 +13879,323 @@ type ListNotifications500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListNotifications500ApplicationProblemPlusJSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPaymentsRequestObject struct {
+	Params ListPaymentsParams
+}
+
+type ListPaymentsResponseObject interface {
+	VisitListPaymentsResponse(w http.ResponseWriter) error
+}
+
+type ListPayments200JSONResponse PaymentPage
+
+func (response ListPayments200JSONResponse) VisitListPaymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPayments200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListPayments200TextcsvResponse) VisitListPaymentsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListPayments400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPayments400ApplicationProblemPlusJSONResponse) VisitListPaymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPayments401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPayments401ApplicationProblemPlusJSONResponse) VisitListPaymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPayments403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListPayments403ApplicationProblemPlusJSONResponse) VisitListPaymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPayments422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListPayments422ApplicationProblemPlusJSONResponse) VisitListPaymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPayments429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListPayments429ApplicationProblemPlusJSONResponse) VisitListPaymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPayments500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListPayments500ApplicationProblemPlusJSONResponse) VisitListPaymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReconcilePaymentRequestObject struct {
+	Id     Id `json:"id"`
+	Params ReconcilePaymentParams
+}
+
+type ReconcilePaymentResponseObject interface {
+	VisitReconcilePaymentResponse(w http.ResponseWriter) error
+}
+
+type ReconcilePayment200JSONResponse Payment
+
+func (response ReconcilePayment200JSONResponse) VisitReconcilePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReconcilePayment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcilePayment400ApplicationProblemPlusJSONResponse) VisitReconcilePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReconcilePayment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcilePayment401ApplicationProblemPlusJSONResponse) VisitReconcilePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReconcilePayment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcilePayment403ApplicationProblemPlusJSONResponse) VisitReconcilePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReconcilePayment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcilePayment404ApplicationProblemPlusJSONResponse) VisitReconcilePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReconcilePayment409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcilePayment409ApplicationProblemPlusJSONResponse) VisitReconcilePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReconcilePayment413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcilePayment413ApplicationProblemPlusJSONResponse) VisitReconcilePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReconcilePayment422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcilePayment422ApplicationProblemPlusJSONResponse) VisitReconcilePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReconcilePayment429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcilePayment429ApplicationProblemPlusJSONResponse) VisitReconcilePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReconcilePayment500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcilePayment500ApplicationProblemPlusJSONResponse) VisitReconcilePaymentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -19210,6 +21752,321 @@ func (response ListWorkOrderEvents500ApplicationProblemPlusJSONResponse) VisitLi
 	return err
 }
 
+type ListFeeNoticesRequestObject struct {
+	Id     Id `json:"id"`
+	Params ListFeeNoticesParams
+}
+
+type ListFeeNoticesResponseObject interface {
+	VisitListFeeNoticesResponse(w http.ResponseWriter) error
+}
+
+type ListFeeNotices200JSONResponse FeeNoticePage
+
+func (response ListFeeNotices200JSONResponse) VisitListFeeNoticesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFeeNotices400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListFeeNotices400ApplicationProblemPlusJSONResponse) VisitListFeeNoticesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFeeNotices401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListFeeNotices401ApplicationProblemPlusJSONResponse) VisitListFeeNoticesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFeeNotices403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListFeeNotices403ApplicationProblemPlusJSONResponse) VisitListFeeNoticesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFeeNotices404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListFeeNotices404ApplicationProblemPlusJSONResponse) VisitListFeeNoticesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFeeNotices429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListFeeNotices429ApplicationProblemPlusJSONResponse) VisitListFeeNoticesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFeeNotices500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListFeeNotices500ApplicationProblemPlusJSONResponse) VisitListFeeNoticesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFeeNoticeRequestObject struct {
+	Id     Id `json:"id"`
+	Params CreateFeeNoticeParams
+	Body   *CreateFeeNoticeJSONRequestBody
+}
+
+type CreateFeeNoticeResponseObject interface {
+	VisitCreateFeeNoticeResponse(w http.ResponseWriter) error
+}
+
+type CreateFeeNotice201JSONResponse FeeNotice
+
+func (response CreateFeeNotice201JSONResponse) VisitCreateFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFeeNotice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFeeNotice400ApplicationProblemPlusJSONResponse) VisitCreateFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFeeNotice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFeeNotice401ApplicationProblemPlusJSONResponse) VisitCreateFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFeeNotice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFeeNotice403ApplicationProblemPlusJSONResponse) VisitCreateFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFeeNotice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFeeNotice404ApplicationProblemPlusJSONResponse) VisitCreateFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFeeNotice409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFeeNotice409ApplicationProblemPlusJSONResponse) VisitCreateFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFeeNotice413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFeeNotice413ApplicationProblemPlusJSONResponse) VisitCreateFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFeeNotice415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFeeNotice415ApplicationProblemPlusJSONResponse) VisitCreateFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFeeNotice422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFeeNotice422ApplicationProblemPlusJSONResponse) VisitCreateFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFeeNotice429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFeeNotice429ApplicationProblemPlusJSONResponse) VisitCreateFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFeeNotice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFeeNotice500ApplicationProblemPlusJSONResponse) VisitCreateFeeNoticeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GiveFeedbackRequestObject struct {
 	Id     Id `json:"id"`
 	Params GiveFeedbackParams
@@ -20191,6 +23048,196 @@ type AddPart500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response AddPart500ApplicationProblemPlusJSONResponse) VisitAddPartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePaymentRequestObject struct {
+	Id     Id `json:"id"`
+	Params CreatePaymentParams
+	Body   *CreatePaymentJSONRequestBody
+}
+
+type CreatePaymentResponseObject interface {
+	VisitCreatePaymentResponse(w http.ResponseWriter) error
+}
+
+type CreatePayment201JSONResponse Payment
+
+func (response CreatePayment201JSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePayment400ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePayment401ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePayment403ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePayment404ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayment409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePayment409ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayment413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePayment413ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayment415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePayment415ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayment422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePayment422ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayment429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePayment429ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayment500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePayment500ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -21344,6 +24391,196 @@ func (response CreateSwap500ApplicationProblemPlusJSONResponse) VisitCreateSwapR
 	return err
 }
 
+type CreateWaiverRequestObject struct {
+	Id     Id `json:"id"`
+	Params CreateWaiverParams
+	Body   *CreateWaiverJSONRequestBody
+}
+
+type CreateWaiverResponseObject interface {
+	VisitCreateWaiverResponse(w http.ResponseWriter) error
+}
+
+type CreateWaiver201JSONResponse Waiver
+
+func (response CreateWaiver201JSONResponse) VisitCreateWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWaiver400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWaiver400ApplicationProblemPlusJSONResponse) VisitCreateWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWaiver401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWaiver401ApplicationProblemPlusJSONResponse) VisitCreateWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWaiver403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWaiver403ApplicationProblemPlusJSONResponse) VisitCreateWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWaiver404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWaiver404ApplicationProblemPlusJSONResponse) VisitCreateWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWaiver409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWaiver409ApplicationProblemPlusJSONResponse) VisitCreateWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWaiver413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWaiver413ApplicationProblemPlusJSONResponse) VisitCreateWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWaiver415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWaiver415ApplicationProblemPlusJSONResponse) VisitCreateWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWaiver422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWaiver422ApplicationProblemPlusJSONResponse) VisitCreateWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWaiver429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWaiver429ApplicationProblemPlusJSONResponse) VisitCreateWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWaiver500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWaiver500ApplicationProblemPlusJSONResponse) VisitCreateWaiverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// Healthz Liveness probe
@@ -21418,6 +24655,30 @@ type StrictServerInterface interface {
 	// UpdateCustomer Change a customer (admin, manager, dispatcher)
 	// (PATCH /v1/customers/{id})
 	UpdateCustomer(ctx context.Context, request UpdateCustomerRequestObject) (UpdateCustomerResponseObject, error)
+	// GetFeeNotice One fee notice
+	// (GET /v1/fee-notices/{id})
+	GetFeeNotice(ctx context.Context, request GetFeeNoticeRequestObject) (GetFeeNoticeResponseObject, error)
+	// AcceptFeeNotice Accept a fee notice
+	// (POST /v1/fee-notices/{id}/accept)
+	AcceptFeeNotice(ctx context.Context, request AcceptFeeNoticeRequestObject) (AcceptFeeNoticeResponseObject, error)
+	// DeclineFeeNotice Decline a fee notice
+	// (POST /v1/fee-notices/{id}/decline)
+	DeclineFeeNotice(ctx context.Context, request DeclineFeeNoticeRequestObject) (DeclineFeeNoticeResponseObject, error)
+	// CashInHand Cash not yet confirmed, per technician
+	// (GET /v1/finance/cash-in-hand)
+	CashInHand(ctx context.Context, request CashInHandRequestObject) (CashInHandResponseObject, error)
+	// ListHandovers Handovers
+	// (GET /v1/handovers)
+	ListHandovers(ctx context.Context, request ListHandoversRequestObject) (ListHandoversResponseObject, error)
+	// CreateHandover Hand cash over to finance (上交财务)
+	// (POST /v1/handovers)
+	CreateHandover(ctx context.Context, request CreateHandoverRequestObject) (CreateHandoverResponseObject, error)
+	// GetHandover One handover
+	// (GET /v1/handovers/{id})
+	GetHandover(ctx context.Context, request GetHandoverRequestObject) (GetHandoverResponseObject, error)
+	// ConfirmHandover Confirm the cash counted (finance)
+	// (POST /v1/handovers/{id}/confirm)
+	ConfirmHandover(ctx context.Context, request ConfirmHandoverRequestObject) (ConfirmHandoverResponseObject, error)
 	// ListInquiries The inquiry ledger (客服前台工作台帐)
 	// (GET /v1/inquiries)
 	ListInquiries(ctx context.Context, request ListInquiriesRequestObject) (ListInquiriesResponseObject, error)
@@ -21445,6 +24706,12 @@ type StrictServerInterface interface {
 	// ListNotifications Notifications sent, with every attempt (staff)
 	// (GET /v1/notifications)
 	ListNotifications(ctx context.Context, request ListNotificationsRequestObject) (ListNotificationsResponseObject, error)
+	// ListPayments Payments
+	// (GET /v1/payments)
+	ListPayments(ctx context.Context, request ListPaymentsRequestObject) (ListPaymentsResponseObject, error)
+	// ReconcilePayment Confirm a non-cash payment against the bank (finance)
+	// (POST /v1/payments/{id}/reconcile)
+	ReconcilePayment(ctx context.Context, request ReconcilePaymentRequestObject) (ReconcilePaymentResponseObject, error)
 	// GetPhoto Download a photo
 	// (GET /v1/photos/{id})
 	GetPhoto(ctx context.Context, request GetPhotoRequestObject) (GetPhotoResponseObject, error)
@@ -21586,6 +24853,12 @@ type StrictServerInterface interface {
 	// ListWorkOrderEvents The order's timeline
 	// (GET /v1/work-orders/{id}/events)
 	ListWorkOrderEvents(ctx context.Context, request ListWorkOrderEventsRequestObject) (ListWorkOrderEventsResponseObject, error)
+	// ListFeeNotices The order's fee notices
+	// (GET /v1/work-orders/{id}/fee-notices)
+	ListFeeNotices(ctx context.Context, request ListFeeNoticesRequestObject) (ListFeeNoticesResponseObject, error)
+	// CreateFeeNotice Put charged lines on a fee notice (收费通知; the assigned technician, staff)
+	// (POST /v1/work-orders/{id}/fee-notices)
+	CreateFeeNotice(ctx context.Context, request CreateFeeNoticeRequestObject) (CreateFeeNoticeResponseObject, error)
 	// GiveFeedback Rate the work (the order customer)
 	// (POST /v1/work-orders/{id}/feedback)
 	GiveFeedback(ctx context.Context, request GiveFeedbackRequestObject) (GiveFeedbackResponseObject, error)
@@ -21601,6 +24874,9 @@ type StrictServerInterface interface {
 	// AddPart Record parts used (the assigned technician, staff)
 	// (POST /v1/work-orders/{id}/parts)
 	AddPart(ctx context.Context, request AddPartRequestObject) (AddPartResponseObject, error)
+	// CreatePayment Record money collected (the assigned technician, staff)
+	// (POST /v1/work-orders/{id}/payments)
+	CreatePayment(ctx context.Context, request CreatePaymentRequestObject) (CreatePaymentResponseObject, error)
 	// ListWorkOrderPhotos The orders photos
 	// (GET /v1/work-orders/{id}/photos)
 	ListWorkOrderPhotos(ctx context.Context, request ListWorkOrderPhotosRequestObject) (ListWorkOrderPhotosResponseObject, error)
@@ -21619,6 +24895,9 @@ type StrictServerInterface interface {
 	// CreateSwap Record a terminal or SIM swap (the assigned technician, on site)
 	// (POST /v1/work-orders/{id}/swaps)
 	CreateSwap(ctx context.Context, request CreateSwapRequestObject) (CreateSwapResponseObject, error)
+	// CreateWaiver Waive part of the balance (manager)
+	// (POST /v1/work-orders/{id}/waivers)
+	CreateWaiver(ctx context.Context, request CreateWaiverRequestObject) (CreateWaiverResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -22478,6 +25757,302 @@ func (sh *strictHandler) UpdateCustomer(ctx echo.Context, id Id) error {
 	return nil
 }
 
+// GetFeeNotice operation middleware
+func (sh *strictHandler) GetFeeNotice(ctx echo.Context, id Id) error {
+	var request GetFeeNoticeRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetFeeNotice(ctx.Request().Context(), request.(GetFeeNoticeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetFeeNotice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetFeeNoticeResponseObject); ok {
+		return validResponse.VisitGetFeeNoticeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AcceptFeeNotice operation middleware
+func (sh *strictHandler) AcceptFeeNotice(ctx echo.Context, id Id, params AcceptFeeNoticeParams) error {
+	var request AcceptFeeNoticeRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body AcceptFeeNoticeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptFeeNotice(ctx.Request().Context(), request.(AcceptFeeNoticeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptFeeNotice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AcceptFeeNoticeResponseObject); ok {
+		return validResponse.VisitAcceptFeeNoticeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeclineFeeNotice operation middleware
+func (sh *strictHandler) DeclineFeeNotice(ctx echo.Context, id Id, params DeclineFeeNoticeParams) error {
+	var request DeclineFeeNoticeRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body DeclineFeeNoticeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeclineFeeNotice(ctx.Request().Context(), request.(DeclineFeeNoticeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeclineFeeNotice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeclineFeeNoticeResponseObject); ok {
+		return validResponse.VisitDeclineFeeNoticeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CashInHand operation middleware
+func (sh *strictHandler) CashInHand(ctx echo.Context) error {
+	var request CashInHandRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CashInHand(ctx.Request().Context(), request.(CashInHandRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CashInHand")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CashInHandResponseObject); ok {
+		return validResponse.VisitCashInHandResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListHandovers operation middleware
+func (sh *strictHandler) ListHandovers(ctx echo.Context, params ListHandoversParams) error {
+	var request ListHandoversRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListHandovers(ctx.Request().Context(), request.(ListHandoversRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListHandovers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListHandoversResponseObject); ok {
+		return validResponse.VisitListHandoversResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateHandover operation middleware
+func (sh *strictHandler) CreateHandover(ctx echo.Context, params CreateHandoverParams) error {
+	var request CreateHandoverRequestObject
+
+	request.Params = params
+
+	var body CreateHandoverJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateHandover(ctx.Request().Context(), request.(CreateHandoverRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateHandover")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateHandoverResponseObject); ok {
+		return validResponse.VisitCreateHandoverResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetHandover operation middleware
+func (sh *strictHandler) GetHandover(ctx echo.Context, id Id) error {
+	var request GetHandoverRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetHandover(ctx.Request().Context(), request.(GetHandoverRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetHandover")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetHandoverResponseObject); ok {
+		return validResponse.VisitGetHandoverResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ConfirmHandover operation middleware
+func (sh *strictHandler) ConfirmHandover(ctx echo.Context, id Id, params ConfirmHandoverParams) error {
+	var request ConfirmHandoverRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body ConfirmHandoverJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmHandover(ctx.Request().Context(), request.(ConfirmHandoverRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmHandover")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ConfirmHandoverResponseObject); ok {
+		return validResponse.VisitConfirmHandoverResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListInquiries operation middleware
 func (sh *strictHandler) ListInquiries(ctx echo.Context, params ListInquiriesParams) error {
 	var request ListInquiriesRequestObject
@@ -22817,6 +26392,57 @@ func (sh *strictHandler) ListNotifications(ctx echo.Context, params ListNotifica
 		return err
 	} else if validResponse, ok := response.(ListNotificationsResponseObject); ok {
 		return validResponse.VisitListNotificationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPayments operation middleware
+func (sh *strictHandler) ListPayments(ctx echo.Context, params ListPaymentsParams) error {
+	var request ListPaymentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPayments(ctx.Request().Context(), request.(ListPaymentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPayments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPaymentsResponseObject); ok {
+		return validResponse.VisitListPaymentsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReconcilePayment operation middleware
+func (sh *strictHandler) ReconcilePayment(ctx echo.Context, id Id, params ReconcilePaymentParams) error {
+	var request ReconcilePaymentRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReconcilePayment(ctx.Request().Context(), request.(ReconcilePaymentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReconcilePayment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReconcilePaymentResponseObject); ok {
+		return validResponse.VisitReconcilePaymentResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -24512,6 +28138,84 @@ func (sh *strictHandler) ListWorkOrderEvents(ctx echo.Context, id Id) error {
 	return nil
 }
 
+// ListFeeNotices operation middleware
+func (sh *strictHandler) ListFeeNotices(ctx echo.Context, id Id, params ListFeeNoticesParams) error {
+	var request ListFeeNoticesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListFeeNotices(ctx.Request().Context(), request.(ListFeeNoticesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListFeeNotices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListFeeNoticesResponseObject); ok {
+		return validResponse.VisitListFeeNoticesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateFeeNotice operation middleware
+func (sh *strictHandler) CreateFeeNotice(ctx echo.Context, id Id, params CreateFeeNoticeParams) error {
+	var request CreateFeeNoticeRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body CreateFeeNoticeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateFeeNotice(ctx.Request().Context(), request.(CreateFeeNoticeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateFeeNotice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateFeeNoticeResponseObject); ok {
+		return validResponse.VisitCreateFeeNoticeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GiveFeedback operation middleware
 func (sh *strictHandler) GiveFeedback(ctx echo.Context, id Id, params GiveFeedbackParams) error {
 	var request GiveFeedbackRequestObject
@@ -24751,6 +28455,55 @@ func (sh *strictHandler) AddPart(ctx echo.Context, id Id, params AddPartParams) 
 		return err
 	} else if validResponse, ok := response.(AddPartResponseObject); ok {
 		return validResponse.VisitAddPartResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreatePayment operation middleware
+func (sh *strictHandler) CreatePayment(ctx echo.Context, id Id, params CreatePaymentParams) error {
+	var request CreatePaymentRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body CreatePaymentJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreatePayment(ctx.Request().Context(), request.(CreatePaymentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreatePayment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreatePaymentResponseObject); ok {
+		return validResponse.VisitCreatePaymentResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -24999,6 +28752,55 @@ func (sh *strictHandler) CreateSwap(ctx echo.Context, id Id, params CreateSwapPa
 		return err
 	} else if validResponse, ok := response.(CreateSwapResponseObject); ok {
 		return validResponse.VisitCreateSwapResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateWaiver operation middleware
+func (sh *strictHandler) CreateWaiver(ctx echo.Context, id Id, params CreateWaiverParams) error {
+	var request CreateWaiverRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body CreateWaiverJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateWaiver(ctx.Request().Context(), request.(CreateWaiverRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateWaiver")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateWaiverResponseObject); ok {
+		return validResponse.VisitCreateWaiverResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

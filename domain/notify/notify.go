@@ -31,17 +31,21 @@ const (
 	ComplaintResolved   Topic = "complaint.resolved"
 	ComplaintEscalated  Topic = "complaint.escalated"
 	CallbackDue         Topic = "callback.due"
+	OrderFeeNotice      Topic = "work_order.fee_notice"
+	HandoverFlagged     Topic = "handover.flagged"
 	customerTopicPrefix       = "work_order."
 )
 
 // Topics lists every topic.
-var Topics = []Topic{OrderApproved, OrderAssigned, OrderDeparted, OrderArrived, OrderCompleted, ComplaintAcked, ComplaintResolved, ComplaintEscalated, CallbackDue}
+var Topics = []Topic{OrderApproved, OrderAssigned, OrderDeparted, OrderArrived, OrderCompleted, ComplaintAcked, ComplaintResolved, ComplaintEscalated, CallbackDue, OrderFeeNotice, HandoverFlagged}
 
-// staffTopics are told to the staff's phones: escalations to the managers,
-// callbacks due to the desk (dispatchers and managers).
+// staffTopics are told to the staff's phones: escalations and cash counted
+// short or over to the managers, callbacks due to the desk (dispatchers and
+// managers).
 var staffTopics = map[Topic][]domain.Role{
 	ComplaintEscalated: {domain.RoleManager},
 	CallbackDue:        {domain.RoleDispatcher, domain.RoleManager},
+	HandoverFlagged:    {domain.RoleManager},
 }
 
 // Channel is how a notification travels.
@@ -230,6 +234,12 @@ func smsText(n Notification) string {
 		return fmt.Sprintf("Fieldwork: your complaint is resolved: %v", n.Data["resolution"])
 	case ComplaintEscalated:
 		return fmt.Sprintf("Fieldwork: a %v complaint is overdue and escalated.", n.Data["severity"])
+	case OrderFeeNotice:
+		return fmt.Sprintf("Fieldwork: order %s has a fee notice of %v fen to agree before the work; accept or decline it in the portal (fee notice %v).",
+			number, n.Data["total"], n.Data["notice_id"])
+	case HandoverFlagged:
+		return fmt.Sprintf("Fieldwork: handover %v was counted %v fen against %v fen expected (difference %v).",
+			n.Data["handover_id"], n.Data["counted_amount"], n.Data["expected_amount"], n.Data["difference"])
 	case CallbackDue:
 		return fmt.Sprintf("Fieldwork: callback %v (call %v) is due; see the callbacks list.", n.Data["callback_id"], n.Data["attempt"])
 	}

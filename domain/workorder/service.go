@@ -84,6 +84,7 @@ type Directory interface {
 	Warranty(ctx context.Context, vehicleID uuid.UUID, day time.Time) (WarrantySnapshot, error)
 	// BillTotal is what the customer pays for the order, in fen.
 	BillTotal(ctx context.Context, orderID uuid.UUID, install, inWarranty bool) (int64, error)
+	Money
 }
 
 // Contact is who to call at a customer, and where it is.
@@ -457,7 +458,10 @@ func (s *Service) Transition(ctx context.Context, id uuid.UUID, version *int, c 
 		if err != nil {
 			return err
 		}
-		return judge(actor, o, f, c)
+		if err := judge(actor, o, f, c); err != nil {
+			return err
+		}
+		return s.moneyAllows(ctx, o, c.Action)
 	}
 	return s.changeViewOf(ctx, id, version, work, allowed, func(ctx context.Context, actor domain.Actor, o *Order, now time.Time) (string, map[string]any, error) {
 		var tech *Technician // the one checked, which the customer is told of

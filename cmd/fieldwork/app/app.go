@@ -28,8 +28,10 @@ import (
 	"github.com/fieldwork/fieldwork/domain/contract"
 	"github.com/fieldwork/fieldwork/domain/custody"
 	"github.com/fieldwork/fieldwork/domain/customer"
+	"github.com/fieldwork/fieldwork/domain/feenotice"
 	"github.com/fieldwork/fieldwork/domain/inquiry"
 	"github.com/fieldwork/fieldwork/domain/notify"
+	"github.com/fieldwork/fieldwork/domain/payment"
 	"github.com/fieldwork/fieldwork/domain/photo"
 	"github.com/fieldwork/fieldwork/domain/pricelist"
 	"github.com/fieldwork/fieldwork/domain/user"
@@ -128,7 +130,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		SMSURL: cfg.SMSURL, SMSKey: cfg.SMSKey, Logger: logger.With("component", "sms"), Now: cfg.Clock.Now}, db, cfg.Clock)
 	repairs := &followUps{}
 	callbacks := callback.NewService(db.Callbacks(), repairs, notifyAdapter{notifier}, db, events, cfg.Clock)
-	dir := &orderDirectory{db: db}
+	dir := &orderDirectory{db: db, orderMoney: &orderMoney{db: db}}
 	inquiries := inquiry.NewService(db.Inquiries(), inquiryStaff{db}, db, events, cfg.Clock)
 	contracts := contract.NewService(db.Contracts(), contractDirectory{db}, db, events, cfg.Clock)
 	orders := workorder.NewService(db.WorkOrders(), dir, orderContracts{contracts}, &unitWork{db.Custody()}, callbacks, inquiries, notifyAdapter{notifier},
@@ -139,8 +141,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 	// Custody and billing ask the work-order service about orders, and it
 	// asks them for warranties and bill totals: its directory learns of them
 	// once they exist.
+	notices := feenotice.NewService(db.FeeNotices(), noticeOrders{orderFacts{orders}, db}, signatures{db}, notifyAdapter{notifier}, db, events, cfg.Clock)
+	payments := payment.NewService(db.Payments(), paymentOrders{orderFacts{orders}, bills}, notifyAdapter{notifier}, db, events, cfg.Clock)
 	dir.custody, dir.billing = units, bills
 	repairs.orders = orders
+	dir.orderMoney.billing, dir.orderMoney.notices, dir.orderMoney.payments = bills, notices, payments
 	photos := newPhotos(db, blobs, orders, cfg.Clock)
 	idem := db.Idempotency()
 	reg := jobs.NewRegistration()
@@ -176,6 +181,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *App, err erro
 		Custody:    units,
 		Billing:    bills,
 		Prices:     prices,
+		FeeNotices: notices,
+		Payments:   payments,
 		Inquiries:  inquiries,
 		Complaints: complaints,
 		Callbacks:  callbacks,

@@ -67,12 +67,6 @@ func (f billingOrders) Orders(ctx context.Context, ids []uuid.UUID) (map[uuid.UU
 	return out, nil
 }
 
-// billingOrder is what billing needs to know of an order.
-func billingOrder(o workorder.Order) billing.Order {
-	return billing.Order{ID: o.ID, Install: o.Type == workorder.Install, TechnicianID: o.TechnicianID,
-		Open: o.Status != workorder.Closed && o.Status != workorder.Cancelled, InWarranty: o.Warranty != nil && o.Warranty.InWarranty}
-}
-
 // unitWork tells the work-order service what custody recorded on its
 // orders. The service asks only about orders it has let the actor see.
 type unitWork struct{ repo custody.Repository }

@@ -37,6 +37,8 @@ type orderDirectory struct {
 	// service themselves.
 	custody *custody.Service
 	billing *billing.Service
+	// The money questions (workorder.Money) go to fee notices and payments.
+	*orderMoney
 }
 
 var _ workorder.Directory = (*orderDirectory)(nil)
