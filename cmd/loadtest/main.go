@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.BoolVar(&o.skipSeed, "skip-seed", false, "reuse an already seeded database")
 	fs.IntVar(&o.boardPages, "board-samples", 200, "requests per dispatch-board page measured")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write CPU profiles of the max-throughput GET scenarios here (the floor's with .bare appended), and of the write ceilings with .<step>.<service|floor>")
-	fs.StringVar(&o.scenarios, "scenarios", "get,board,history,photos,writes,ceilings,costs",
+	fs.StringVar(&o.scenarios, "scenarios", "get,board,history,photos,finance,writes,ceilings,costs",
 		"which scenarios to run, comma-separated: writes is at the write rate, ceilings closed loop against the write floor, costs counts statements")
 	fs.IntVar(&o.costN, "cost-requests", 100, "requests per write step whose statements the costs scenario counts")
 	fs.BoolVar(&o.statements, "statements", false, "list each write step's statements in the report")
@@ -107,6 +107,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		r.photoStore = fixture.photoStore
+	}
+	if wanted("finance") {
+		say("scenario: cash in hand and the payments list, 50 req/s")
+		if r.finance, err = fixture.finance(ctx, o); err != nil {
+			return err
+		}
 	}
 	if wanted("writes") {
 		say("scenario: create and transitions at %d req/s", o.writeRate)

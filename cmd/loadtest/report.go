@@ -18,6 +18,7 @@ type report struct {
 	ceilings              []ceiling
 	costs                 []cost
 	history               result
+	finance               []result
 	presign, complete     result
 	photoStore            string
 }
@@ -53,6 +54,12 @@ func (r report) write(w io.Writer) {
 		row(w, r.boardFirst)
 		row(w, r.boardLast)
 		fmt.Fprintf(w, "\nLast page / first page (p50): **%.2f**\n", float64(r.boardLast.p50)/float64(r.boardFirst.p50))
+	}
+	if len(r.finance) > 0 {
+		fmt.Fprintf(w, "\n### Finance as a manager (50 req/s)\n\n%s", header)
+		for _, f := range r.finance {
+			row(w, f)
+		}
 	}
 	if r.history.count > 0 {
 		fmt.Fprintf(w, "\n### Chain of custody of a unit with 1,000 steps (50 req/s)\n\n%s", header)

@@ -226,12 +226,14 @@ func (f *fixture) seed(ctx context.Context, o options, say func(string, ...any))
 
 	say("seeding %d technicians and desk users", o.technicians)
 	techs := make([]uuid.UUID, o.technicians)
+	var managerID uuid.UUID
 	users := o.technicians + 2
 	err = copyRows("users", []string{"id", "username", "display_name", "role", "disabled", "on_duty", "skills", "password_hash", "created_at", "updated_at"}, users,
 		func(i int) []any {
 			id := v7At(now.Add(-365*24*time.Hour), r)
 			switch i {
 			case o.technicians:
+				managerID = id
 				return []any{id, "lt-manager", "Load Manager", "manager", false, false, "[]", hash, now, now}
 			case o.technicians + 1:
 				return []any{id, "lt-dispatcher", "Load Dispatcher", "dispatcher", false, false, "[]", hash, now, now}
@@ -257,8 +259,9 @@ func (f *fixture) seed(ctx context.Context, o options, say func(string, ...any))
 		"resolve_deadline", "paused_seconds", "approved_at", "departed_at", "arrived_at", "completed_at", "closed_at", "cancelled_at",
 		"hold_started_at", "held_from", "hold_reason", "resolution"}
 	type seeded struct {
-		id, vehicle, tech uuid.UUID
-		at                time.Time
+		id, vehicle, tech, customer uuid.UUID
+		at                          time.Time
+		done                        bool // completed or closed
 	}
 	orders := make([]seeded, o.orders)
 	span := 365 * 24 * time.Hour
@@ -304,7 +307,8 @@ func (f *fixture) seed(ctx context.Context, o options, say func(string, ...any))
 				closed = step(600)
 			}
 		}
-		orders[i] = seeded{id: id, vehicle: veh, tech: techID, at: created}
+		orders[i] = seeded{id: id, vehicle: veh, tech: techID, customer: customers[cust], at: created,
+			done: st == workorder.Completed || st == workorder.Closed}
 		return []any{id, fmt.Sprintf("WO-%d-%06d", created.Year(), numbers[created.Year()]), []string{"repair", "install"}[r.IntN(2)], string(st), 4,
 			customers[cust], "Shenzhen site", 22.5 + r.Float64()*0.2, 113.9 + r.Float64()*0.3, "tracker offline",
 			string(p), "[]", tech, techs[0], created, created, int64(i + 1), created.Add(respond), created.Add(2 * respond),
@@ -329,6 +333,15 @@ func (f *fixture) seed(ctx context.Context, o options, say func(string, ...any))
 		return []any{assigned[i].id, assigned[i].tech, assigned[i].at}
 	})
 	if err != nil {
+		return err
+	}
+	if err := seedPayments(copyRows, r, now, managerID, func(yield func(order, customer, tech uuid.UUID, at time.Time)) {
+		for _, s := range orders {
+			if s.done && s.tech != uuid.Nil {
+				yield(s.id, s.customer, s.tech, s.at)
+			}
+		}
+	}, say); err != nil {
 		return err
 	}
 	batch := &pgx.Batch{}
@@ -390,4 +403,68 @@ func login(base, username string) (string, error) {
 		return "", err
 	}
 	return tp.AccessToken, nil
+}
+
+// seedPayments gives every third completed order a payment collected by its
+// technician 400 minutes after the order came in, half of them in cash.
+// Cash older than three days went to finance in one handover per
+// technician and day; newer cash is still in hand. Other methods older
+// than a week are reconciled.
+func seedPayments(copyRows func(table string, cols []string, n int, row func(i int) []any) error, r *rand.Rand, now time.Time,
+	confirmer uuid.UUID, done func(yield func(order, customer, tech uuid.UUID, at time.Time)), say func(string, ...any)) error {
+	type handover struct {
+		id, tech uuid.UUID
+		day      time.Time
+		amount   int64
+	}
+	type key struct {
+		tech uuid.UUID
+		day  time.Time
+	}
+	handovers := map[key]*handover{}
+	var hOrder []*handover
+	var rows [][]any
+	n := 0
+	methods := []string{"cash", "cash", "cash", "bank_transfer", "qr", "card"}
+	done(func(order, customer, tech uuid.UUID, at time.Time) {
+		n++
+		if n%3 != 0 {
+			return
+		}
+		collected := at.Add(400 * time.Minute)
+		if collected.After(now) {
+			collected = now.Add(-time.Minute)
+		}
+		method := methods[r.IntN(len(methods))]
+		amount := int64(1000 + r.IntN(50000))
+		status, handoverID, confirmed := "collected", any(nil), any(nil)
+		switch {
+		case method == "cash" && collected.Before(now.Add(-72*time.Hour)):
+			k := key{tech, collected.Truncate(24 * time.Hour)}
+			h := handovers[k]
+			if h == nil {
+				h = &handover{id: v7At(k.day.Add(24*time.Hour), r), tech: tech, day: k.day}
+				handovers[k] = h
+				hOrder = append(hOrder, h)
+			}
+			h.amount += amount
+			status, handoverID, confirmed = "confirmed", h.id, k.day.Add(24*time.Hour)
+		case method != "cash" && collected.Before(now.Add(-7*24*time.Hour)):
+			status, confirmed = "reconciled", collected.Add(72*time.Hour)
+		}
+		rows = append(rows, []any{v7At(collected, r), order, customer, amount, method, fmt.Sprintf("R-%08d", len(rows)+1), nil, status,
+			tech, collected, handoverID, confirmed})
+	})
+	say("seeding %d payments in %d handovers", len(rows), len(hOrder))
+	err := copyRows("handovers", []string{"id", "technician_id", "status", "expected_amount", "counted_amount", "difference", "flagged",
+		"created_at", "confirmed_at", "confirmed_by"}, len(hOrder), func(i int) []any {
+		h := hOrder[i]
+		at := h.day.Add(24 * time.Hour)
+		return []any{h.id, h.tech, "confirmed", h.amount, h.amount, int64(0), false, at, at, confirmer}
+	})
+	if err != nil {
+		return err
+	}
+	return copyRows("payments", []string{"id", "work_order_id", "customer_id", "amount", "method", "receipt_no", "invoice_no", "status",
+		"collected_by", "collected_at", "handover_id", "confirmed_at"}, len(rows), func(i int) []any { return rows[i] })
 }
