@@ -125,3 +125,29 @@ func TestFeeNotices_InWarrantyPartsNeedNoNotice(t *testing.T) {
 		e.step(t, f.dispatcher.Token, o, "close", nil)
 	})
 }
+
+// A completed order's charges were agreed before it completed, so no line
+// is added to it, by the technician or staff, until it is reopened: a
+// charge added afterwards would reach the bill with nobody's consent.
+func TestBill_409_WhenALineIsAddedToACompletedOrder(t *testing.T) {
+	eachFooting(t, func(t *testing.T, e *env) {
+		f := e.newFleet(t)
+		o := e.outOfWarrantyRepair(t, &f)
+		e.addPart(t, f.tech.Token, o.ID, 1, 1500)
+		e.agreeOnSite(t, &f, o.ID)
+		o = e.step(t, f.tech.Token, o, "complete", map[string]any{"resolution": "antenna replaced"})
+		before := e.balance(t, f.manager.Token, o.ID)
+		for _, token := range []string{f.tech.Token, f.manager.Token} {
+			p := e.do(t, req{method: "POST", path: orderPath(o.ID, "/parts"), token: token,
+				body: map[string]any{"part_code": "ANT-9", "description": "a second antenna", "quantity": 1, "unit_price": 900}}).expect(t, 409).problem(t)
+			if !stringContains(p.Detail, "reopen") {
+				t.Fatalf("a line on a completed order: %+v", p)
+			}
+		}
+		if after := e.balance(t, f.manager.Token, o.ID); after.Total != before.Total {
+			t.Fatalf("a refused line changed the bill: %+v, was %+v", after, before)
+		}
+		o = e.step(t, f.manager.Token, o, "reopen", map[string]any{"reason": "a second antenna was fitted"})
+		e.addPart(t, f.tech.Token, o.ID, 1, 900)
+	})
+}

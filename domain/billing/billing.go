@@ -77,6 +77,7 @@ type Order struct {
 	ID           uuid.UUID
 	Install      bool
 	Open         bool // neither closed nor cancelled
+	Completed    bool // completed: its charges were agreed, so it takes no new line until reopened
 	TechnicianID uuid.UUID
 	InWarranty   bool // the warranty recorded when a repair was approved
 }
@@ -194,6 +195,12 @@ func (s *Service) add(ctx context.Context, orderID uuid.UUID, l Line, fe domain.
 	}
 	var out Recorded
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		// The lines' lock comes before the order is read: completing and
+		// closing take it too before they judge the lines, so a line can't
+		// slip in between their check and their commit.
+		if err := s.repo.LockLines(ctx, orderID); err != nil {
+			return err
+		}
 		o, err := s.orders.Order(ctx, orderID)
 		if err != nil {
 			return err
@@ -204,14 +211,14 @@ func (s *Service) add(ctx context.Context, orderID uuid.UUID, l Line, fe domain.
 		if !o.Open {
 			return domain.Conflict("the order is closed or cancelled; nothing more can be recorded on it")
 		}
+		if o.Completed {
+			return domain.Conflict("the order is completed, with its charges agreed; reopen it to record more")
+		}
 		if err := fe.Err(); err != nil {
 			return err
 		}
 		l.At = s.clock.Now()
 		if err := s.price(ctx, actor, &l, p); err != nil {
-			return err
-		}
-		if err := s.repo.LockLines(ctx, orderID); err != nil {
 			return err
 		}
 		lines, err := s.repo.Lines(ctx, orderID)

@@ -18,7 +18,8 @@ import (
 // billingOrder is what billing's rule needs of a work order.
 func billingOrder(o workorder.Order) billing.Order {
 	return billing.Order{ID: o.ID, Install: o.Type == workorder.Install, TechnicianID: o.TechnicianID,
-		Open: o.Status != workorder.Closed && o.Status != workorder.Cancelled, InWarranty: o.Warranty != nil && o.Warranty.InWarranty}
+		Open: o.Status != workorder.Closed && o.Status != workorder.Cancelled, Completed: o.Status == workorder.Completed,
+		InWarranty: o.Warranty != nil && o.Warranty.InWarranty}
 }
 
 // chargedLines are the order's bill lines with what billing's one rule
@@ -47,8 +48,13 @@ type orderMoney struct {
 
 var _ workorder.Money = (*orderMoney)(nil)
 
-// UnagreedLines implements workorder.Money.
+// UnagreedLines implements workorder.Money. It takes the lines' lock first,
+// as adding a line does, so no line is added between this check and the
+// completion's commit.
 func (m *orderMoney) UnagreedLines(ctx context.Context, o workorder.Order) ([]uuid.UUID, error) {
+	if err := m.db.Billing().LockLines(ctx, o.ID); err != nil {
+		return nil, err
+	}
 	lines, err := chargedLines(ctx, m.db, o)
 	if err != nil {
 		return nil, err
@@ -56,8 +62,12 @@ func (m *orderMoney) UnagreedLines(ctx context.Context, o workorder.Order) ([]uu
 	return m.notices.Uncovered(ctx, o.ID, lines)
 }
 
-// Outstanding implements workorder.Money.
+// Outstanding implements workorder.Money. It takes the lines' lock first,
+// as UnagreedLines does.
 func (m *orderMoney) Outstanding(ctx context.Context, o workorder.Order) (int64, error) {
+	if err := m.db.Billing().LockLines(ctx, o.ID); err != nil {
+		return 0, err
+	}
 	total, err := m.billing.Total(ctx, billingOrder(o))
 	if err != nil {
 		return 0, err
