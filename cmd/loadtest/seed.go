@@ -265,9 +265,11 @@ func (f *fixture) seed(ctx context.Context, o options, say func(string, ...any))
 	}
 	orders := make([]seeded, o.orders)
 	span := 365 * 24 * time.Hour
+	// One order every `every`: i*span would overflow int64 nanoseconds.
+	every := span / time.Duration(o.orders)
 	numbers := map[int]int{}
 	err = copyRows("work_orders", cols, o.orders, func(i int) []any {
-		created := now.Add(-span + time.Duration(i)*span/time.Duration(o.orders))
+		created := now.Add(-span + time.Duration(i)*every)
 		id := v7At(created, r)
 		cust := r.IntN(o.customers)
 		veh := vehicles[cust*5+r.IntN(5)]
