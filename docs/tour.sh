@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A tour of the API, from login to a completed install, on a fresh server:
+# A tour of the API, from login to a completed install and a paid repair
+# closed once finance has the cash, on a fresh server:
 #
 #   FIELDWORK_URL=http://localhost:8080 ADMIN_PASSWORD='…' bash docs/tour.sh
 #
@@ -79,10 +80,10 @@ V=$(call POST "/v1/work-orders/$ORDER/arrive" '{"lat":22.5331,"lng":114.0551,"ac
 base64 -d >photo.png <<<'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
 SIZE=$(wc -c <photo.png)
 SHA256=$(sha256sum photo.png | cut -d' ' -f1)
-photo() {
+photo() { # [KIND], installation by default, of $ORDER
 	local upload
 	upload=$(call POST "/v1/work-orders/$ORDER/photos" \
-		'{"kind":"installation","content_type":"image/png","size_bytes":'"$SIZE"',"sha256":"'"$SHA256"'"}')
+		'{"kind":"'"${1:-installation}"'","content_type":"image/png","size_bytes":'"$SIZE"',"sha256":"'"$SHA256"'"}')
 	# The presigned URL and its headers, as curl config lines (-K -).
 	jq -r '.upload | "url = \"\(.url)\"", (.headers | to_entries[] | "header = \"\(.key): \(.value)\"")' <<<"$upload" |
 		curl -sS --fail-with-body -K - -X PUT --data-binary @photo.png >/dev/null
@@ -104,5 +105,46 @@ TOKEN=$ADMIN
 call GET "/v1/work-orders/$ORDER/bill"
 call GET "/v1/work-orders/$ORDER/events" | jq -r '.items[].type'
 call GET "/v1/terminals/$TERMINAL1/warranty"
+call GET "/v1/work-orders/$ORDER" | jq -r .status
+
+# Money (收费). Paid extra services are on the price list, and a repair that
+# uses one needs the customer's consent on a fee notice (收费通知) before it
+# completes. Staff put the service on the list, add a finance clerk, and
+# file a repair for the first vehicle.
+call POST /v1/price-items \
+	'{"code":"SVC-RELOCATE","kind":"service","name":"Move the terminal into the cab","unit":"visit","unit_price":15000}'
+call POST /v1/users '{"username":"zhao.min","password":"tour-password-2","display_name":"Zhao Min","role":"finance"}'
+ORDER=$(call POST /v1/work-orders '{"type":"repair","customer_id":"'"$CUSTOMER"'","vehicle_id":"'"$VEHICLE1"'",
+	"site":{"address":"88 Binhe Road, Futian, Shenzhen"},"description":"Move the terminal into the cab",
+	"fault_symptoms":"Weak signal under the chassis","priority":"normal"}' | jq -r .id)
+V=$(call POST "/v1/work-orders/$ORDER/approve" '' 1 | jq .version)
+V=$(call POST "/v1/work-orders/$ORDER/assign" '{"technician_id":"'"$TECHNICIAN"'"}' "$V" | jq .version)
+
+# On site, the technician records the service (priced from the list; the
+# unit is in warranty, but a paid service is charged all the same), puts it
+# on a fee notice, and the customer's contact signs it: a photo of kind
+# signature. Then the repair completes, and the cash is collected.
+TOKEN=$(curl -sS --fail-with-body "$FIELDWORK_URL/v1/auth/login" -H 'Content-Type: application/json' \
+	--data-binary '{"username":"li.wei","password":"tour-password-1"}' | jq -r .access_token)
+V=$(call POST "/v1/work-orders/$ORDER/accept" '' "$V" | jq .version)
+V=$(call POST "/v1/work-orders/$ORDER/depart" \
+	'{"checklist":{"details_verified":true,"tools_ready":true,"parts_ready":true}}' "$V" | jq .version)
+V=$(call POST "/v1/work-orders/$ORDER/arrive" '{"lat":22.5331,"lng":114.0551,"accuracy_m":8}' "$V" | jq .version)
+call POST "/v1/work-orders/$ORDER/services" '{"code":"SVC-RELOCATE"}'
+NOTICE=$(call POST "/v1/work-orders/$ORDER/fee-notices" | jq -r .id)
+SIGNATURE=$(photo signature)
+call POST "/v1/fee-notices/$NOTICE/accept" '{"signed_by":"Chen Jing","signature_photo_id":"'"$SIGNATURE"'"}'
+V=$(call POST "/v1/work-orders/$ORDER/complete" '{"resolution":"Terminal moved into the cab"}' "$V" | jq .version)
+PAYMENT=$(call POST "/v1/work-orders/$ORDER/payments" '{"amount":15000,"method":"cash","receipt_no":"R-000001"}' | jq -r .id)
+
+# Back at the office the technician hands the cash over (上交财务), finance
+# counts it, and with nothing outstanding the order closes.
+HANDOVER=$(call POST /v1/handovers '{"payment_ids":["'"$PAYMENT"'"]}' | jq -r .id)
+TOKEN=$(curl -sS --fail-with-body "$FIELDWORK_URL/v1/auth/login" -H 'Content-Type: application/json' \
+	--data-binary '{"username":"zhao.min","password":"tour-password-2"}' | jq -r .access_token)
+call POST "/v1/handovers/$HANDOVER/confirm" '{"counted_amount":15000}'
+TOKEN=$ADMIN
+V=$(call POST "/v1/work-orders/$ORDER/close" '' "$V" | jq .version)
+call GET "/v1/work-orders/$ORDER/bill"
 call GET "/v1/work-orders/$ORDER" | jq -r .status
 # --- tour ends

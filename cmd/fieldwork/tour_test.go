@@ -20,7 +20,7 @@ const (
 )
 
 // TestTour_RunsAgainstAFreshServer runs the README's tour (docs/tour.sh),
-// from login to a completed install, against `fieldwork serve` started on a
+// from login to a completed install and a closed paid repair, against `fieldwork serve` started on a
 // fresh database, on each footing: photos go to the service's own signed
 // URLs on SQLite and to MinIO's on PostgreSQL.
 func TestTour_RunsAgainstAFreshServer(t *testing.T) {
@@ -44,8 +44,8 @@ func TestTour_RunsAgainstAFreshServer(t *testing.T) {
 				t.Fatalf("docs/tour.sh: %v\nstderr:\n%s\nstdout:\n%s", err, stderr.String(), stdout.String())
 			}
 			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-			if last := lines[len(lines)-1]; last != "completed" {
-				t.Fatalf("the tour ends with %q, not the completed order\nstdout:\n%s", last, stdout.String())
+			if last := lines[len(lines)-1]; last != "closed" {
+				t.Fatalf("the tour ends with %q, not the closed repair\nstdout:\n%s", last, stdout.String())
 			}
 		})
 	}
