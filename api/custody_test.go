@@ -3,13 +3,10 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -100,38 +97,7 @@ func tinyPNG(t *testing.T) []byte {
 // evidence uploads a ready label photo to the order as token.
 func (e *env) evidence(t *testing.T, token string, orderID uuid.UUID) uuid.UUID {
 	t.Helper()
-	data := tinyPNG(t)
-	sum := sha256.Sum256(data)
-	var up struct {
-		ID     uuid.UUID `json:"id"`
-		Upload struct {
-			Method  string            `json:"method"`
-			URL     string            `json:"url"`
-			Headers map[string]string `json:"headers"`
-		} `json:"upload"`
-	}
-	e.do(t, req{method: "POST", path: "/v1/work-orders/" + orderID.String() + "/photos", token: token,
-		body: map[string]any{"kind": "label", "content_type": "image/png", "size_bytes": len(data), "sha256": hex.EncodeToString(sum[:])}}).
-		expect(t, 201).decode(t, &up)
-	put, err := http.NewRequest(up.Upload.Method, up.Upload.URL, bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range up.Upload.Headers {
-		if k != "Content-Length" {
-			put.Header.Set(k, v)
-		}
-	}
-	res, err := http.DefaultClient.Do(put)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode/100 != 2 {
-		t.Fatalf("upload: %d", res.StatusCode)
-	}
-	e.do(t, req{method: "POST", path: "/v1/photos/" + up.ID.String() + "/complete", token: token}).expect(t, 200)
-	return up.ID
+	return e.photoOfKind(t, token, orderID, "label")
 }
 
 // onSiteOrder drives an order to on_site with the fleet's technician.
